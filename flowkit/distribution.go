@@ -80,7 +80,8 @@ func (d *DiagNormal) params(s *model.Scope, g *Graph, dtype shapesDType) (loc, l
 	s = s.WithInitializer(initializer.Zero)
 	loc = s.VariableWithShape("loc", shapes.Make(dtype, d.Event...)).NodeValue(g)
 	logScale = s.VariableWithShape("log_scale", shapes.Make(dtype, d.Event...)).NodeValue(g)
-	return loc, logScale
+	// A leading batch axis of size 1, since GoMLX broadcasts only axes of equal rank.
+	return InsertAxes(loc, 0), InsertAxes(logScale, 0)
 }
 
 // LogProb implements Distribution.
