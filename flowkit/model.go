@@ -143,6 +143,17 @@ func (m *Model) Cond(cond any, n int) (*tensors.Tensor, error) {
 	return c, nil
 }
 
+// inputs validates data x and its conditioning input together.
+func (m *Model) inputs(x, cond any) (xt, ct *tensors.Tensor, err error) {
+	if xt, err = m.Input("x", x); err != nil {
+		return nil, nil, err
+	}
+	if ct, err = m.Cond(cond, xt.Shape().Dimensions[0]); err != nil {
+		return nil, nil, err
+	}
+	return xt, ct, nil
+}
+
 func (m *Model) args(x, c *tensors.Tensor) []any {
 	if c == nil {
 		return []any{x}
@@ -160,11 +171,7 @@ func condOf(inputs []*Node, i int) *Node {
 // LogProb returns log p(x) in nats for each example of x (eq. 16.3). cond is the conditioning
 // input for conditional models and must be nil otherwise.
 func (m *Model) LogProb(x any, cond any) ([]float64, error) {
-	xt, err := m.Input("x", x)
-	if err != nil {
-		return nil, err
-	}
-	ct, err := m.Cond(cond, xt.Shape().Dimensions[0])
+	xt, ct, err := m.inputs(x, cond)
 	if err != nil {
 		return nil, err
 	}
@@ -180,7 +187,7 @@ func (m *Model) LogProb(x any, cond any) ([]float64, error) {
 	if err != nil {
 		return nil, fmt.Errorf("flowkit: LogProb: %w", err)
 	}
-	return toFloat64s(out[0]), nil
+	return Float64s(out[0]), nil
 }
 
 // NLL returns the mean negative log-likelihood of x in nats per example.
@@ -221,7 +228,7 @@ func (m *Model) Sample(n int, cond any) (x *tensors.Tensor, logProb []float64, e
 	if err != nil {
 		return nil, nil, fmt.Errorf("flowkit: Sample: %w", err)
 	}
-	return out[0], toFloat64s(out[1]), nil
+	return out[0], Float64s(out[1]), nil
 }
 
 // SampleRows is Sample for vector flows, returning the samples as rows of float64.
@@ -235,11 +242,7 @@ func (m *Model) SampleRows(n int, cond any) ([][]float64, error) {
 
 // Latent returns z = f⁻¹(x), the normalizing direction, as a tensor [batch, event...].
 func (m *Model) Latent(x any, cond any) (*tensors.Tensor, error) {
-	xt, err := m.Input("x", x)
-	if err != nil {
-		return nil, err
-	}
-	ct, err := m.Cond(cond, xt.Shape().Dimensions[0])
+	xt, ct, err := m.inputs(x, cond)
 	if err != nil {
 		return nil, err
 	}
@@ -261,7 +264,7 @@ func (m *Model) Latent(x any, cond any) (*tensors.Tensor, error) {
 
 // Rows converts a tensor [n, event...] to n rows of float64 (the event flattened).
 func Rows(t *tensors.Tensor) [][]float64 {
-	flat := toFloat64s(t)
+	flat := Float64s(t)
 	n := t.Shape().Dimensions[0]
 	D := len(flat) / n
 	rows := make([][]float64, n)
@@ -271,7 +274,8 @@ func Rows(t *tensors.Tensor) [][]float64 {
 	return rows
 }
 
-func toFloat64s(t *tensors.Tensor) []float64 {
+// Float64s returns a Float32 or Float64 tensor's values as float64, flattened.
+func Float64s(t *tensors.Tensor) []float64 {
 	if t.DType() == dtypes.Float64 {
 		return tensors.MustCopyFlatData[float64](t)
 	}

@@ -248,11 +248,11 @@ func (t *trainer) run(trainT, condT, validT, validCondT *tensors.Tensor) (*Resul
 	n := trainT.Shape().Dimensions[0]
 	batch := min(cfg.BatchSize, n)
 	D := trainT.Shape().Size() / n
-	flatX := toF64(trainT)
+	flatX := flowkit.Float64s(trainT)
 	var flatC []float64
 	C := 0
 	if condT != nil {
-		flatC = toF64(condT)
+		flatC = flowkit.Float64s(condT)
 		C = condT.Shape().Dimensions[1]
 	}
 	rng := rand.New(rand.NewPCG(cfg.Seed, uint64(first)))
@@ -339,18 +339,6 @@ func (t *trainer) run(trainT, condT, validT, validCondT *tensors.Tensor) (*Resul
 	}
 	res.Steps, res.Stopped, res.Elapsed = cfg.Steps, "steps", time.Since(start)
 	return res, nil
-}
-
-func toF64(t *tensors.Tensor) []float64 {
-	if t.DType() == dtypes.Float64 {
-		return tensors.MustCopyFlatData[float64](t)
-	}
-	f := tensors.MustCopyFlatData[float32](t)
-	out := make([]float64, len(f))
-	for i, v := range f {
-		out[i] = float64(v)
-	}
-	return out
 }
 
 func tensorOf(v []float64, dt dtypes.DType, dims []int) *tensors.Tensor {
