@@ -46,6 +46,9 @@ type Config struct {
 	OnEval func(p Progress)
 	// Log, when set, receives one line per evaluation.
 	Log io.Writer
+	// Progress, when set (e.g. os.Stderr in a terminal), shows a progress bar redrawn in place
+	// with the running loss and speed.
+	Progress io.Writer
 	// Cond, ValidCond: conditioning inputs aligned with the training and validation rows.
 	Cond, ValidCond [][]float64
 }
@@ -262,6 +265,10 @@ func (t *trainer) run(trainT, condT, validT, validCondT *tensors.Tensor) (*Resul
 	sumLoss, count, skipped, sinceBest := 0.0, 0, 0, 0
 	lastEval := time.Now()
 	lastEvalStep := first
+	var bar *progressBar
+	if cfg.Progress != nil {
+		bar = newProgressBar(cfg.Progress, first, cfg.Steps)
+	}
 	for step := first; step < cfg.Steps; step++ {
 		for i := 0; i < batch; i++ {
 			j := rng.IntN(n)
@@ -298,6 +305,7 @@ func (t *trainer) run(trainT, condT, validT, validCondT *tensors.Tensor) (*Resul
 		sumLoss += loss
 		count++
 		last := step == cfg.Steps-1
+		bar.update(step+1, loss, res.BestValid, last)
 		if (step+1-first)%cfg.EvalEvery == 0 || last {
 			p := Progress{Step: step + 1, TrainNLL: sumLoss / math.Max(1, float64(count)), ValidNLL: math.NaN(),
 				LR: cfg.LR(step), Skipped: skipped}

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/flowkit/flowkit/flowkit"
@@ -204,5 +205,17 @@ func TestConfigErrors(t *testing.T) {
 	}
 	if _, err := fit.MLE(m, [][]float64{{1, 2}}, nil, fit.Config{}); err == nil {
 		t.Error("2D data accepted by a 1D flow")
+	}
+}
+
+func TestProgressBarDrawsFinalLine(t *testing.T) {
+	var sb strings.Builder
+	m, _ := flowkit.NewModel(oneDFlow())
+	if _, err := fit.MLE(m, sampleMixture(bimodal, 500, 1), nil, fit.Config{Steps: 30, Progress: &sb}); err != nil {
+		t.Fatal(err)
+	}
+	out := sb.String()
+	if !strings.Contains(out, "30/30") || !strings.Contains(out, "[==============================]") || !strings.HasSuffix(out, "\n") {
+		t.Fatalf("progress output %q lacks the final full bar", out)
 	}
 }
