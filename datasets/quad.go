@@ -19,25 +19,31 @@ const (
 
 // adaptiveSimpson integrates f over [a, b] by recursive Simpson's rule with Richardson
 // correction, refining each half until its error estimate is below its share of tol or below
-// rounding (1e-15 of the panel's value), at most 40 levels deep.
+// rounding (1e-15 of the panel's value), at most 40 levels deep and at most maxSimpsonEvals
+// evaluations of f in all, so a hard integrand costs accuracy, never an endless loop.
 func adaptiveSimpson(f func(float64) float64, a, b, tol float64) float64 {
 	fa, fm, fb := f(a), f((a+b)/2), f(b)
 	whole := (b - a) / 6 * (fa + 4*fm + fb)
-	return simpsonStep(f, a, b, fa, fm, fb, whole, tol, 40)
+	budget := maxSimpsonEvals
+	return simpsonStep(f, a, b, fa, fm, fb, whole, tol, 40, &budget)
 }
 
-func simpsonStep(f func(float64) float64, a, b, fa, fm, fb, whole, tol float64, depth int) float64 {
+// maxSimpsonEvals bounds the work of one adaptiveSimpson call.
+const maxSimpsonEvals = 1 << 22
+
+func simpsonStep(f func(float64) float64, a, b, fa, fm, fb, whole, tol float64, depth int, budget *int) float64 {
 	m := (a + b) / 2
 	lm, rm := (a+m)/2, (m+b)/2
 	flm, frm := f(lm), f(rm)
+	*budget -= 2
 	left := (m - a) / 6 * (fa + 4*flm + fm)
 	right := (b - m) / 6 * (fm + 4*frm + fb)
 	delta := left + right - whole
-	if depth <= 0 || math.Abs(delta) <= 15*tol || math.Abs(delta) <= 1e-15*math.Abs(left+right) {
+	if depth <= 0 || *budget <= 0 || math.Abs(delta) <= 15*tol || math.Abs(delta) <= 1e-15*math.Abs(left+right) {
 		return left + right + delta/15
 	}
-	return simpsonStep(f, a, m, fa, flm, fm, left, tol/2, depth-1) +
-		simpsonStep(f, m, b, fm, frm, fb, right, tol/2, depth-1)
+	return simpsonStep(f, a, m, fa, flm, fm, left, tol/2, depth-1, budget) +
+		simpsonStep(f, m, b, fm, frm, fb, right, tol/2, depth-1, budget)
 }
 
 // integrateBreaks integrates f over [breaks[0], breaks[len-1]] by adaptive Simpson on each

@@ -114,3 +114,21 @@ func TestGridMassEntropyOfAGaussian(t *testing.T) {
 		t.Errorf("entropy %v, want %v", h, want)
 	}
 }
+
+// TestAdaptiveSimpsonTerminatesOnHardIntegrand asks for an impossible tolerance on a
+// discontinuous, oscillating integrand: the evaluation budget must end it.
+func TestAdaptiveSimpsonTerminatesOnHardIntegrand(t *testing.T) {
+	calls := 0
+	f := func(x float64) float64 {
+		calls++
+		if x > 0.3 {
+			return math.Sin(1/(x-0.3+1e-300)) + 1
+		}
+		return 0
+	}
+	v := adaptiveSimpson(f, 0, 1, 0)
+	// Each pending recursion level may finish its two evaluations: at most 2·40 past the budget, plus the first 3.
+	if calls > maxSimpsonEvals+2*40+3 || math.IsNaN(v) {
+		t.Fatalf("%d evaluations (budget %d), value %v", calls, maxSimpsonEvals, v)
+	}
+}
