@@ -92,41 +92,52 @@ func logDerivAt(xi, sk, dk, dk1 *Node) *Node {
 	return Sub(Log(num), MulScalar(Log(den), 2))
 }
 
+// rqBin holds, per element, the clamped input and the parameters of the bin it falls in.
+type rqBin struct {
+	in                          *Node // inside [-B, B]
+	v                           *Node // the input clamped into [-B, B]
+	xk, wk, yk, hk, dk, dk1, sk *Node
+}
+
+// locate finds the bin of v among the x knots (forward) or the y knots (inverse).
+func (r *RQSpline) locate(v, params *Node, byY bool) rqBin {
+	xs, ys, ds := r.knots(broadcastParams(v, params))
+	knots := xs
+	if byY {
+		knots = ys
+	}
+	b := rqBin{in: r.inside(v), v: ClipScalar(v, -r.Bound, r.Bound)}
+	oh := binOneHot(b.v, SliceAxis(knots, -1, AxisRange(1, r.K)), r.K)
+	b.xk, b.wk, b.yk, b.hk, b.dk, b.dk1 = r.bin(oh, xs, ys, ds)
+	b.sk = Div(b.hk, b.wk)
+	return b
+}
+
 // Forward implements Transformer.
 func (r *RQSpline) Forward(x, params *Node) (*Node, *Node) {
 	checkParams(r, x, params)
-	xs, ys, ds := r.knots(broadcastParams(x, params))
-	in := r.inside(x)
-	xc := ClipScalar(x, -r.Bound, r.Bound)
-	oh := binOneHot(xc, SliceAxis(xs, -1, AxisRange(1, r.K)), r.K)
-	xk, wk, yk, hk, dk, dk1 := r.bin(oh, xs, ys, ds)
-	sk := Div(hk, wk)
-	xi := ClipScalar(Div(Sub(xc, xk), wk), 0, 1)
+	b := r.locate(x, params, false)
+	xi := ClipScalar(Div(Sub(b.v, b.xk), b.wk), 0, 1)
 	omx := OneMinus(xi)
-	num := Mul(hk, Add(Mul(sk, Square(xi)), Mul(dk, Mul(xi, omx))))
-	den := Add(sk, Mul(Sub(Add(dk1, dk), MulScalar(sk, 2)), Mul(xi, omx)))
-	y := Add(yk, Div(num, den))
-	ld := logDerivAt(xi, sk, dk, dk1)
-	return Where(in, y, x), Where(in, ld, ZerosLike(x))
+	num := Mul(b.hk, Add(Mul(b.sk, Square(xi)), Mul(b.dk, Mul(xi, omx))))
+	den := Add(b.sk, Mul(Sub(Add(b.dk1, b.dk), MulScalar(b.sk, 2)), Mul(xi, omx)))
+	y := Add(b.yk, Div(num, den))
+	ld := logDerivAt(xi, b.sk, b.dk, b.dk1)
+	return Where(b.in, y, x), Where(b.in, ld, ZerosLike(x))
 }
 
 // Inverse implements Transformer.
 func (r *RQSpline) Inverse(y, params *Node) (*Node, *Node) {
 	checkParams(r, y, params)
-	xs, ys, ds := r.knots(broadcastParams(y, params))
-	in := r.inside(y)
-	yc := ClipScalar(y, -r.Bound, r.Bound)
-	oh := binOneHot(yc, SliceAxis(ys, -1, AxisRange(1, r.K)), r.K)
-	xk, wk, yk, hk, dk, dk1 := r.bin(oh, xs, ys, ds)
-	sk := Div(hk, wk)
-	dy := Sub(yc, yk)
-	t := Sub(Add(dk1, dk), MulScalar(sk, 2))
-	a := Add(Mul(hk, Sub(sk, dk)), Mul(dy, t))
-	b := Sub(Mul(hk, dk), Mul(dy, t))
-	c := Neg(Mul(sk, dy))
-	disc := Max(Sub(Square(b), MulScalar(Mul(a, c), 4)), ZerosLike(b))
-	xi := ClipScalar(Div(MulScalar(c, 2), Sub(Neg(b), Sqrt(disc))), 0, 1)
-	x := Add(Mul(xi, wk), xk)
-	ld := Neg(logDerivAt(xi, sk, dk, dk1))
-	return Where(in, x, y), Where(in, ld, ZerosLike(y))
+	b := r.locate(y, params, true)
+	dy := Sub(b.v, b.yk)
+	t := Sub(Add(b.dk1, b.dk), MulScalar(b.sk, 2))
+	qa := Add(Mul(b.hk, Sub(b.sk, b.dk)), Mul(dy, t))
+	qb := Sub(Mul(b.hk, b.dk), Mul(dy, t))
+	qc := Neg(Mul(b.sk, dy))
+	disc := Max(Sub(Square(qb), MulScalar(Mul(qa, qc), 4)), ZerosLike(qb))
+	xi := ClipScalar(Div(MulScalar(qc, 2), Sub(Neg(qb), Sqrt(disc))), 0, 1)
+	x := Add(Mul(xi, b.wk), b.xk)
+	ld := Neg(logDerivAt(xi, b.sk, b.dk, b.dk1))
+	return Where(b.in, x, y), Where(b.in, ld, ZerosLike(y))
 }
