@@ -30,27 +30,23 @@ func TestProblem16_1(t *testing.T) {
 		t.Fatalf("integral of Density over [0,1] = %.15f, want 1", total)
 	}
 	h := numcheck.NewHistogram(Sample(nSamples, seed), numcheck.UniformEdges(0, 1, nBins))
-	checked := 0
-	worst := 0.0
-	for _, b := range numcheck.CompareHistogram(h, Density) {
-		if b.ExactDensity <= minDensity {
-			continue
-		}
-		checked++
-		if tol < minSigmas*b.RelSigma {
-			t.Fatalf("unsound design: bin [%.3f,%.3f] has relative sd %.4f, tolerance %.3f is < %g sd",
-				b.Lo, b.Hi, b.RelSigma, tol, minSigmas)
-		}
-		worst = math.Max(worst, b.RelErr)
-		if b.RelErr > tol {
-			t.Errorf("bin [%.3f,%.3f]: MC density %.5f, exact bin average %.5f, rel err %.4f > %.2f",
-				b.Lo, b.Hi, b.MCDensity, b.ExactDensity, b.RelErr, tol)
-		}
+	bins := numcheck.CompareHistogram(h, Density)
+	for _, b := range bins {
 		// The derived CDF must give the same bin probability as quadrature of Density.
 		if p := CDF(b.Hi) - CDF(b.Lo); math.Abs(p-b.Prob) > 1e-12 {
 			t.Errorf("bin [%.3f,%.3f]: CDF difference %.15f, quadrature %.15f", b.Lo, b.Hi, p, b.Prob)
 		}
 	}
+	v := numcheck.JudgeBins(bins, tol, minDensity, minSigmas)
+	for _, b := range v.Unsound {
+		t.Fatalf("unsound design: bin [%.3f,%.3f] has relative sd %.4f, tolerance %.3f is < %g sd",
+			b.Lo, b.Hi, b.RelSigma, tol, minSigmas)
+	}
+	for _, b := range v.Failed {
+		t.Errorf("bin [%.3f,%.3f]: MC density %.5f, exact bin average %.5f, rel err %.4f > %.2f",
+			b.Lo, b.Hi, b.MCDensity, b.ExactDensity, b.RelErr, tol)
+	}
+	checked, worst := v.Checked, v.Worst
 	if checked != nBins {
 		t.Errorf("checked %d bins, want all %d (density >= 1/2 on (0,1])", checked, nBins)
 	}

@@ -31,27 +31,24 @@ func TestProblem16_2(t *testing.T) {
 	}
 	phi := func(z float64) float64 { return 0.5 * math.Erfc(-z/math.Sqrt2) }
 	h := numcheck.NewHistogram(Sample(nSamples, seed), numcheck.UniformEdges(0, 1, nBins))
-	checked, worst := 0, 0.0
-	for _, b := range numcheck.CompareHistogram(h, Density) {
+	bins := numcheck.CompareHistogram(h, Density)
+	for _, b := range bins {
 		// Pr(lo < x < hi) = Pr(logit lo < z < logit hi) since the sigmoid is increasing.
 		pz := phi(Logit(b.Hi)) - phi(Logit(b.Lo))
 		if math.Abs(pz-b.Prob) > 1e-12 {
 			t.Errorf("bin [%.2f,%.2f]: quadrature of Density %.15f, normal probability %.15f", b.Lo, b.Hi, b.Prob, pz)
 		}
-		if b.ExactDensity <= minDensity {
-			continue
-		}
-		checked++
-		if tol < minSigmas*b.RelSigma {
-			t.Fatalf("unsound design: bin [%.2f,%.2f] relative sd %.4f, tolerance %.2f < %g sd",
-				b.Lo, b.Hi, b.RelSigma, tol, minSigmas)
-		}
-		worst = math.Max(worst, b.RelErr)
-		if b.RelErr > tol {
-			t.Errorf("bin [%.2f,%.2f]: MC %.5f exact %.5f rel err %.4f > %.2f",
-				b.Lo, b.Hi, b.MCDensity, b.ExactDensity, b.RelErr, tol)
-		}
 	}
+	v := numcheck.JudgeBins(bins, tol, minDensity, minSigmas)
+	for _, b := range v.Unsound {
+		t.Fatalf("unsound design: bin [%.2f,%.2f] relative sd %.4f, tolerance %.2f < %g sd",
+			b.Lo, b.Hi, b.RelSigma, tol, minSigmas)
+	}
+	for _, b := range v.Failed {
+		t.Errorf("bin [%.2f,%.2f]: MC %.5f exact %.5f rel err %.4f > %.2f",
+			b.Lo, b.Hi, b.MCDensity, b.ExactDensity, b.RelErr, tol)
+	}
+	checked, worst := v.Checked, v.Worst
 	if checked != nBins-2 {
 		t.Errorf("checked %d bins, want %d (all but the two outermost)", checked, nBins-2)
 	}

@@ -170,6 +170,40 @@ func CompareHistogram(h Histogram, density func(float64) float64) []BinCheck {
 	return out
 }
 
+// BinVerdict is the outcome of JudgeBins.
+type BinVerdict struct {
+	// Checked counts the bins whose exact density exceeds the threshold; Worst is their largest
+	// relative error.
+	Checked int
+	Worst   float64
+	// Unsound lists checked bins whose tolerance is below the required number of standard
+	// errors: the test design itself cannot tell a real error from noise there.
+	Unsound []BinCheck
+	// Failed lists checked bins whose relative error exceeds the tolerance.
+	Failed []BinCheck
+}
+
+// JudgeBins applies the Monte Carlo rule the histogram checks share: a bin is checked when its
+// exact bin-average density exceeds minDensity; it fails when its relative error exceeds tol;
+// and the design is unsound for it when tol is less than minSigmas binomial standard errors.
+func JudgeBins(bins []BinCheck, tol, minDensity, minSigmas float64) BinVerdict {
+	var v BinVerdict
+	for _, b := range bins {
+		if b.ExactDensity <= minDensity {
+			continue
+		}
+		v.Checked++
+		if tol < minSigmas*b.RelSigma {
+			v.Unsound = append(v.Unsound, b)
+		}
+		v.Worst = math.Max(v.Worst, b.RelErr)
+		if b.RelErr > tol {
+			v.Failed = append(v.Failed, b)
+		}
+	}
+	return v
+}
+
 // Moments returns the sample mean and the unbiased sample covariance of the rows of xs.
 func Moments(xs [][]float64) (mean []float64, cov [][]float64) {
 	n := len(xs)

@@ -42,3 +42,17 @@ func TestHistogram(t *testing.T) {
 		t.Fatalf("counts %v N %d", h.Counts, h.N)
 	}
 }
+
+func TestJudgeBins(t *testing.T) {
+	bins := []BinCheck{
+		{Lo: 0, Hi: 1, ExactDensity: 0.05, RelErr: 0.5, RelSigma: 0.001}, // below threshold: ignored
+		{Lo: 1, Hi: 2, ExactDensity: 0.5, RelErr: 0.01, RelSigma: 0.001}, // passes
+		{Lo: 2, Hi: 3, ExactDensity: 0.5, RelErr: 0.04, RelSigma: 0.001}, // fails the tolerance
+		{Lo: 3, Hi: 4, ExactDensity: 0.5, RelErr: 0.001, RelSigma: 0.01}, // 0.03 < 5 sd: unsound
+	}
+	v := JudgeBins(bins, 0.03, 0.1, 5)
+	if v.Checked != 3 || v.Worst != 0.04 || len(v.Failed) != 1 || v.Failed[0].Lo != 2 ||
+		len(v.Unsound) != 1 || v.Unsound[0].Lo != 3 {
+		t.Fatalf("JudgeBins = %+v", v)
+	}
+}
