@@ -47,6 +47,17 @@ func PiecewiseLinear(h float64, phi []float64) float64 {
 	return s + (float64(k)*h-float64(b))*phi[b]
 }
 
+// BinOfOutput returns the bin b holding an output y of a map whose K bins have output masses
+// phi (summing to one), and the bin's start s = sum_{k<b} phi_k: the last b with s <= y,
+// capped at K-1. Inverting any such per-bin map (eq. 16.12, and problem 16.9's) starts here.
+func BinOfOutput(y float64, phi []float64) (b int, start float64) {
+	for b < len(phi)-1 && start+phi[b] <= y {
+		start += phi[b]
+		b++
+	}
+	return b, start
+}
+
 // PiecewiseLinearInverse returns h = f^{-1}[y, phi] for y in [0, 1]: it finds the bin b with
 // sum_{k<b} phi_k <= y < sum_{k<=b} phi_k and returns (b + (y - sum_{k<b} phi_k) / phi_b) / K.
 // It returns NaN for y outside [0, 1].
@@ -54,14 +65,8 @@ func PiecewiseLinearInverse(y float64, phi []float64) float64 {
 	if y < 0 || y > 1 || math.IsNaN(y) {
 		return math.NaN()
 	}
-	k := len(phi)
-	s := 0.0
-	b := 0
-	for b < k-1 && s+phi[b] <= y {
-		s += phi[b]
-		b++
-	}
-	return (float64(b) + (y-s)/phi[b]) / float64(k)
+	b, s := BinOfOutput(y, phi)
+	return (float64(b) + (y-s)/phi[b]) / float64(len(phi))
 }
 
 // Derivative returns df/dh = K phi_b at h (the right derivative on a bin boundary).

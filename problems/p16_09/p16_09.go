@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/flowkit/flowkit/problems/p16_08"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -66,12 +67,7 @@ func Inverse(y float64, phi []float64) float64 {
 		return math.NaN()
 	}
 	k := len(phi)
-	c := 0.0
-	b := 0
-	for b < k-1 && c+phi[b] <= y {
-		c += phi[b]
-		b++
-	}
+	b, c := p16_08.BinOfOutput(y, phi)
 	u := (y - c) / phi[b]
 	if u > 1 { // y = 1 with sum(phi) rounding just below 1.
 		u = 1
