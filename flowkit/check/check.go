@@ -176,13 +176,13 @@ func (r *Report) String() string {
 
 // The names of the checks, as they appear in reports.
 const (
-	RoundTrip          = "round trip"
-	LogDetVsJacobian   = "log-det vs Jacobian"
-	InverseLogDet      = "inverse log-det"
-	BatchIndependence  = "batch independence"
-	FiniteGradients    = "finite gradients"
-	JacobianZeroPatten = "Jacobian zero pattern"
-	FiniteOutputs      = "finite outputs"
+	RoundTrip           = "round trip"
+	LogDetVsJacobian    = "log-det vs Jacobian"
+	InverseLogDet       = "inverse log-det"
+	BatchIndependence   = "batch independence"
+	FiniteGradients     = "finite gradients"
+	JacobianZeroPattern = "Jacobian zero pattern"
+	FiniteOutputs       = "finite outputs"
 )
 
 // Bijector checks b. The error is for a check that could not run (bad options, a graph that
@@ -365,7 +365,7 @@ func Bijector(b flowkit.Bijector, opts Options) (report *Report, err error) {
 				}
 			}
 		}
-		report.add(Result{Name: JacobianZeroPatten, Passed: bad == 0, Worst: worstZ,
+		report.add(Result{Name: JacobianZeroPattern, Passed: bad == 0, Worst: worstZ,
 			Detail: fmt.Sprintf("%d entries nonzero where the pattern says zero", bad)})
 	}
 

@@ -75,7 +75,7 @@ func TestCheckZeroPattern(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res, _ := r.Get(check.JacobianZeroPatten); res.Passed {
+	if res, _ := r.Get(check.JacobianZeroPattern); res.Passed {
 		t.Fatalf("a dense Jacobian passed the diagonal pattern check:\n%s", r)
 	}
 }
