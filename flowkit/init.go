@@ -21,9 +21,9 @@ func MatMulLast(v, m *Node) *Node {
 	dims := v.Shape().Dimensions
 	k := dims[len(dims)-1]
 	if v.Rank() == 2 {
-		return Dot(v, m).Product()
+		return MatMul2D(v, m)
 	}
-	out := Dot(Reshape(v, -1, k), m).Product()
+	out := MatMul2D(Reshape(v, -1, k), m)
 	return Reshape(out, append(append([]int{}, dims[:len(dims)-1]...), m.Shape().Dimensions[1])...)
 }
 
