@@ -27,7 +27,7 @@ NOTEBOOK_TEST := FLOWKIT_NOTEBOOKS=1 FLOWKIT_QUICK=1 $(GO) test -timeout $(NOTEB
 
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: all setup notebook test unit-test notebook-test bench fmt vet
+.PHONY: all setup notebook test unit-test notebook-test bench fuzz fmt vet
 
 all: test
 
@@ -57,9 +57,15 @@ unit-test:
 notebook-test: setup
 	$(NOTEBOOK_TEST)
 
-## bench: every benchmark, no tests.
+## bench: the performance suite (issue 12's configurations, one process each, a Markdown table
+## appended to build/bench/results.jsonl), then every Go benchmark.
 bench:
+	$(GO) run ./cmd/flowbench -quality 2000
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## fuzz: every fuzz target for FUZZTIME each (default 5m); make test runs their seed corpora.
+fuzz:
+	bash scripts/fuzz.sh
 
 fmt:
 	$(GO) fmt ./...

@@ -19,7 +19,8 @@ type Matrix struct {
 }
 
 // NewMatrix returns the Matrix of the given row-major data and dimensions (at least one, all
-// positive except N = dims[0], which may be 0), sharing data (not copied).
+// positive except N = dims[0], which may be 0), sharing data (not copied). The values must be
+// finite.
 func NewMatrix(data []float32, dims ...int) (*Matrix, error) {
 	if len(dims) == 0 {
 		return nil, fmt.Errorf("datasets: NewMatrix needs at least one dimension (the number of examples)")
@@ -37,11 +38,15 @@ func NewMatrix(data []float32, dims ...int) (*Matrix, error) {
 	if len(data) != size {
 		return nil, fmt.Errorf("datasets: NewMatrix got %d values for dimensions %v (want %d)", len(data), dims, size)
 	}
+	if err := checkFinite32("NewMatrix data", data, size/max(1, dims[0])); err != nil {
+		return nil, err
+	}
 	return &Matrix{data: data, dims: append([]int(nil), dims...)}, nil
 }
 
 // FromRows converts n rows of equal length D, as the generators return them, to an [n, D]
-// float32 Matrix (values rounded to the nearest float32).
+// float32 Matrix (values rounded to the nearest float32; NaN, ±Inf and values beyond float32's
+// range are errors).
 func FromRows(rows [][]float64) (*Matrix, error) {
 	if len(rows) == 0 {
 		return nil, fmt.Errorf("datasets: FromRows got no rows")
@@ -55,7 +60,10 @@ func FromRows(rows [][]float64) (*Matrix, error) {
 		if len(r) != d {
 			return nil, fmt.Errorf("datasets: FromRows row %d has length %d, row 0 has %d", i, len(r), d)
 		}
-		for _, v := range r {
+		for j, v := range r {
+			if math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) > math.MaxFloat32 {
+				return nil, fmt.Errorf("datasets: FromRows row %d element %d is %v; want a finite value within float32's range", i, j, v)
+			}
 			data = append(data, float32(v))
 		}
 	}

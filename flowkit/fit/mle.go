@@ -2,16 +2,20 @@
 // forward KL of eq. 16.26) and by reverse KL against an unnormalised target density (eq. 16.25).
 //
 // Training uses GoMLX's Adam with a cosine learning-rate schedule and warm-up, gradient
-// clipping by global norm, validation with early stopping, atomic best-checkpoint saving, and a
-// guard that stops (or skips the step) on a non-finite loss or gradient, leaving the
-// parameters and the last good checkpoint intact. Runs are reproducible with a seed.
+// clipping by global norm, validation with early stopping, atomic verified best-checkpoint
+// saving (see SaveCheckpoint), and a guard (see ErrNonFinite) that stops (or skips the step)
+// on a non-finite loss, gradient or update, names the step and the layer responsible, and
+// leaves the parameters and the last good checkpoint intact. Runs are reproducible with a seed.
 package fit
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"math"
 	"math/rand/v2"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/flowkit/flowkit/flowkit"
@@ -19,38 +23,53 @@ import (
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
-	"github.com/gomlx/gomlx/ml/train/optimizer"
 )
 
-// Config holds the training settings. Zero values take the defaults shown.
+// Config holds the training settings. Zero values take the defaults shown; negative, NaN or
+// infinite values are errors naming the field.
 type Config struct {
 	Steps        int     // optimisation steps (default 1000)
-	BatchSize    int     // examples per step (default 256)
+	BatchSize    int     // examples per step (default 256; capped at the number of examples)
 	LearningRate float64 // peak learning rate (default 1e-3)
 	WarmupSteps  int     // linear warm-up steps (default 0)
 	// Schedule is "cosine" (default: decay to MinLRFraction of the peak) or "constant".
 	Schedule      string
-	MinLRFraction float64 // default 0.01
+	MinLRFraction float64 // default 0.01, in [0, 1]
 	ClipNorm      float64 // gradient global-norm clip (default 5; negative disables)
 	EvalEvery     int     // steps between validation evaluations (default Steps/20, at least 1)
 	// Patience stops training when the validation NLL has not improved for this many
 	// evaluations (0: never stop early).
 	Patience int
-	// CheckpointDir, when set, receives the best checkpoint (by validation NLL, or training NLL
-	// without validation data) and training resumes from the newest checkpoint found there.
+	// CheckpointDir, when set, receives the best checkpoint (by validation NLL or, without
+	// validation data, by the NLL of a fixed sample of up to 2048 training rows, both measured
+	// after the step, on the parameters saved) and training resumes from the newest checkpoint
+	// found there, after verifying it and checking that it fits the model (see LoadModel); the
+	// resumed run only saves checkpoints that beat the score recorded in it.
 	CheckpointDir string
-	// SkipNonFinite skips steps whose loss or gradient is not finite instead of stopping.
+	// CheckpointKeep is how many checkpoints to keep (default 2).
+	CheckpointKeep int
+	// SkipNonFinite skips steps whose loss, gradient or update is not finite (leaving every
+	// variable as it was) instead of stopping with a *NonFiniteError.
 	SkipNonFinite bool
-	Seed          uint64 // batch sampling seed (default 1)
+	// MaxDuration, when positive, ends training after this much wall time (Result.Stopped
+	// "time"), e.g. for soak tests and time-boxed notebook runs.
+	MaxDuration time.Duration
+	Seed        uint64 // batch sampling seed (default 1)
 	// OnEval is called after each evaluation, e.g. to update a live chart.
 	OnEval func(p Progress)
-	// Log, when set, receives one line per evaluation.
+	// Log, when set, receives one line per evaluation (and per diagnosed non-finite step).
 	Log io.Writer
 	// Progress, when set (e.g. os.Stderr in a terminal), shows a progress bar redrawn in place
 	// with the running loss and speed.
 	Progress io.Writer
 	// Cond, ValidCond: conditioning inputs aligned with the training and validation rows.
 	Cond, ValidCond [][]float64
+	// Recompute trains in constant activation memory in the number of layers: each layer's
+	// input is recomputed from its output by inversion during the backward pass instead of
+	// being stored (flowkit.RecomputedNLL), for about 1.5-2x the compute. The gradients are the
+	// same up to round-off. Layers that update variables as a side effect (ActNorm's
+	// data-dependent initialisation, BatchNorm's running averages) must be initialised first.
+	Recompute bool
 }
 
 // Progress is the state reported after an evaluation.
@@ -60,6 +79,7 @@ type Progress struct {
 	ValidNLL   float64 // NaN without validation data
 	BestValid  float64
 	LR         float64
+	GradNorm   float64 // mean global gradient norm (before clipping) since the previous evaluation
 	StepsPerS  float64
 	Skipped    int // non-finite steps skipped so far
 	Checkpoint bool
@@ -69,45 +89,88 @@ type Progress struct {
 type Result struct {
 	Steps     int
 	History   []Progress
-	BestValid float64 // best validation NLL (training NLL without validation data)
+	BestValid float64 // best validation NLL (without validation data: NLL of up to 2048 training rows)
 	BestStep  int
-	Stopped   string // why training ended: "steps", "early stopping"
-	Elapsed   time.Duration
+	// Stopped says why training ended: "steps", "early stopping", "time" or "non-finite".
+	Stopped string
+	Elapsed time.Duration
+	// Skipped counts the non-finite steps skipped (SkipNonFinite); NonFinite describes the
+	// latest diagnosed non-finite step (the first three skipped ones are diagnosed), nil if there
+	// was none.
+	Skipped   int
+	NonFinite *NonFiniteError
 }
+
+// cfgErr is a configuration error naming the field, the expected and the given value.
+func cfgErr(field, want string, got any) error {
+	return &flowkit.ArgError{Func: "fit.MLE", Arg: "Config." + field, Want: want, Got: fmt.Sprint(got),
+		Msg: fmt.Sprintf("Config.%s is %v, want %s", field, got, want)}
+}
+
+func badFloat(v float64) bool { return math.IsNaN(v) || math.IsInf(v, 0) }
 
 func (c *Config) defaults() error {
 	if c.Steps == 0 {
 		c.Steps = 1000
 	}
 	if c.Steps < 0 {
-		return fmt.Errorf("fit: Steps must be positive, got %d", c.Steps)
+		return cfgErr("Steps", "a positive number of steps (0 for the default 1000)", c.Steps)
 	}
 	if c.BatchSize == 0 {
 		c.BatchSize = 256
 	}
 	if c.BatchSize < 0 {
-		return fmt.Errorf("fit: BatchSize must be positive, got %d", c.BatchSize)
+		return cfgErr("BatchSize", "a positive batch size (0 for the default 256)", c.BatchSize)
 	}
 	if c.LearningRate == 0 {
 		c.LearningRate = 1e-3
 	}
-	if c.LearningRate < 0 || math.IsNaN(c.LearningRate) || math.IsInf(c.LearningRate, 0) {
-		return fmt.Errorf("fit: LearningRate must be positive and finite, got %v", c.LearningRate)
+	if !(c.LearningRate > 0) || badFloat(c.LearningRate) {
+		return cfgErr("LearningRate", "a positive finite learning rate (0 for the default 1e-3)", c.LearningRate)
+	}
+	if c.WarmupSteps < 0 {
+		return cfgErr("WarmupSteps", ">= 0", c.WarmupSteps)
 	}
 	if c.Schedule == "" {
 		c.Schedule = "cosine"
 	}
 	if c.Schedule != "cosine" && c.Schedule != "constant" {
-		return fmt.Errorf("fit: Schedule %q: want \"cosine\" or \"constant\"", c.Schedule)
+		return cfgErr("Schedule", `"cosine" or "constant"`, fmt.Sprintf("%q", c.Schedule))
 	}
 	if c.MinLRFraction == 0 {
 		c.MinLRFraction = 0.01
 	}
+	if !(c.MinLRFraction >= 0 && c.MinLRFraction <= 1) {
+		return cfgErr("MinLRFraction", "a fraction in [0, 1]", c.MinLRFraction)
+	}
 	if c.ClipNorm == 0 {
 		c.ClipNorm = 5
 	}
-	if c.EvalEvery <= 0 {
+	if math.IsNaN(c.ClipNorm) || math.IsInf(c.ClipNorm, 1) {
+		return cfgErr("ClipNorm", "a finite clip norm (negative disables clipping)", c.ClipNorm)
+	}
+	if c.EvalEvery < 0 {
+		return cfgErr("EvalEvery", ">= 0 (0 for the default Steps/20)", c.EvalEvery)
+	}
+	if c.EvalEvery == 0 {
 		c.EvalEvery = max(1, c.Steps/20)
+	}
+	if c.Patience < 0 {
+		return cfgErr("Patience", ">= 0 (0 never stops early)", c.Patience)
+	}
+	if c.CheckpointKeep < 0 {
+		return cfgErr("CheckpointKeep", ">= 0 (0 for the default 2)", c.CheckpointKeep)
+	}
+	if c.CheckpointKeep == 0 {
+		c.CheckpointKeep = 2
+	}
+	if c.MaxDuration < 0 {
+		return cfgErr("MaxDuration", ">= 0 (0 for no limit)", c.MaxDuration)
+	}
+	if c.CheckpointDir != "" {
+		if st, err := os.Stat(c.CheckpointDir); err == nil && !st.IsDir() {
+			return cfgErr("CheckpointDir", "a directory (or a path to create)", fmt.Sprintf("%q, a regular file", c.CheckpointDir))
+		}
 	}
 	if c.Seed == 0 {
 		c.Seed = 1
@@ -129,38 +192,70 @@ func (c *Config) LR(step int) float64 {
 	return lo + (c.LearningRate-lo)*0.5*(1+math.Cos(math.Pi*t))
 }
 
-// ErrNonFinite is returned (wrapped) when training stops on a non-finite loss or gradient.
-var ErrNonFinite = fmt.Errorf("fit: non-finite loss or gradient")
-
 // MLE trains m by maximum likelihood on train (rows of the model's event), validating on valid
-// (may be nil). It returns the history even when it stops with an error.
-func MLE(m *flowkit.Model, train, valid any, cfg Config) (*Result, error) {
+// (may be nil). Bad data or settings give an error naming the argument (a *flowkit.ArgError)
+// before anything runs. It returns the history even when it stops with an error; a step with a
+// non-finite loss, gradient or update stops training with a *NonFiniteError naming the step
+// and the layer responsible (or is skipped, with Config.SkipNonFinite), leaving the
+// parameters and the last good checkpoint as they were.
+func MLE(m *flowkit.Model, train, valid any, cfg Config) (res *Result, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("fit: MLE: %v", r)
+		}
+	}()
+	if m == nil || m.Flow == nil || m.Store == nil || m.Backend == nil {
+		return nil, &flowkit.ArgError{Func: "fit.MLE", Arg: "m", Want: "a Model from flowkit.NewModel", Got: "a nil or incomplete Model",
+			Msg: "m is a nil or incomplete Model, want a Model from flowkit.NewModel"}
+	}
 	if err := cfg.defaults(); err != nil {
 		return nil, err
 	}
+	if m.DType == dtypes.Float32 && cfg.LearningRate > math.MaxFloat32 {
+		return nil, cfgErr("LearningRate", fmt.Sprintf("at most %g for a float32 model", math.MaxFloat32), cfg.LearningRate)
+	}
 	trainT, err := m.Input("train", train)
 	if err != nil {
-		return nil, err
+		return nil, inMLE(err)
 	}
 	var validT *tensors.Tensor
 	if valid != nil {
 		if validT, err = m.Input("valid", valid); err != nil {
-			return nil, err
+			return nil, inMLE(err)
 		}
+	} else if cfg.ValidCond != nil {
+		return nil, cfgErr("ValidCond", "nil when there is no validation data", fmt.Sprintf("%d rows", len(cfg.ValidCond)))
 	}
 	var condT, validCondT *tensors.Tensor
-	if m.CondDim > 0 || cfg.Cond != nil {
-		if condT, err = m.Cond(nilIfEmpty(cfg.Cond), trainT.Shape().Dimensions[0]); err != nil {
-			return nil, err
-		}
-		if validT != nil {
-			if validCondT, err = m.Cond(nilIfEmpty(cfg.ValidCond), validT.Shape().Dimensions[0]); err != nil {
-				return nil, err
-			}
+	if condT, err = m.Cond(nilIfEmpty(cfg.Cond), trainT.Shape().Dimensions[0]); err != nil {
+		return nil, inMLE(renameArg(err, "cond", "Config.Cond"))
+	}
+	if validT != nil {
+		if validCondT, err = m.Cond(nilIfEmpty(cfg.ValidCond), validT.Shape().Dimensions[0]); err != nil {
+			return nil, inMLE(renameArg(err, "cond", "Config.ValidCond"))
 		}
 	}
 	r := &trainer{m: m, cfg: cfg}
 	return r.run(trainT, condT, validT, validCondT)
+}
+
+// inMLE relabels a Model entry point's argument error as fit.MLE's.
+func inMLE(err error) error {
+	var ae *flowkit.ArgError
+	if errors.As(err, &ae) {
+		ae.Func = "fit.MLE"
+	}
+	return err
+}
+
+// renameArg renames the argument of an ArgError (e.g. "cond" to "Config.Cond").
+func renameArg(err error, from, to string) error {
+	var ae *flowkit.ArgError
+	if errors.As(err, &ae) && strings.HasPrefix(ae.Arg, from) {
+		ae.Arg = to + strings.TrimPrefix(ae.Arg, from)
+		ae.Msg = strings.Replace(ae.Msg, from, to, 1)
+	}
+	return err
 }
 
 func nilIfEmpty(c [][]float64) any {
@@ -174,51 +269,13 @@ type trainer struct {
 	m    *flowkit.Model
 	cfg  Config
 	step *model.Exec
+	// gradVars and updVars name the step's per-variable finiteness flags (set at graph build).
+	gradVars, updVars []string
 }
 
 // nllGraph is the mean negative log-likelihood of a batch.
 func (t *trainer) nllGraph(s *model.Scope, x, cond *Node) *Node {
 	return Neg(ReduceAllMean(t.m.Flow.LogProb(flowkit.FlowScope(s), x, cond)))
-}
-
-// buildStep returns the training step graph: inputs x, [cond], lr; outputs loss, grad norm,
-// finite flag. On a non-finite step it applies a zero update, so parameters stay as they were.
-func (t *trainer) buildStep() (*model.Exec, error) {
-	opt := optimizer.Adam().Done()
-	withGrads, ok := opt.(interface {
-		UpdateGraphWithGradients(scope *model.Scope, grads []*Node, lossDType dtypes.DType)
-	})
-	if !ok {
-		return nil, fmt.Errorf("fit: GoMLX's Adam no longer exposes UpdateGraphWithGradients")
-	}
-	clip := t.cfg.ClipNorm
-	return model.NewExec(t.m.Backend, t.m.Store, func(s *model.Scope, inputs []*Node) []*Node {
-		x, lr := inputs[0], inputs[len(inputs)-1]
-		var cond *Node
-		if len(inputs) == 3 {
-			cond = inputs[1]
-		}
-		g := x.Graph()
-		loss := t.nllGraph(s, x, cond)
-		grads := s.BuildTrainableVariablesGradientsGraph(loss)
-		sq := ScalarZero(g, loss.DType())
-		for _, gr := range grads {
-			sq = Add(sq, ReduceAllSum(Square(gr)))
-		}
-		norm := Sqrt(sq)
-		finite := LogicalAnd(IsFinite(loss), IsFinite(norm))
-		scale := OnesLike(norm)
-		if clip > 0 {
-			scale = Min(scale, Div(Scalar(g, loss.DType(), clip), Add(norm, Scalar(g, loss.DType(), 1e-12))))
-		}
-		scale = Where(finite, scale, ZerosLike(scale))
-		for i, gr := range grads {
-			grads[i] = Where(finite, Mul(gr, scale), ZerosLike(gr))
-		}
-		optimizer.LearningRateVar(s, loss.DType(), 0).SetNodeValue(Where(finite, ConvertDType(lr, loss.DType()), ZerosLike(loss)))
-		withGrads.UpdateGraphWithGradients(s, grads, loss.DType())
-		return []*Node{loss, norm, ConvertDType(finite, loss.DType())}
-	})
 }
 
 func (t *trainer) evalNLL(x, cond *tensors.Tensor) (float64, error) {
@@ -235,13 +292,19 @@ func (t *trainer) run(trainT, condT, validT, validCondT *tensors.Tensor) (*Resul
 	start := time.Now()
 	first := 0
 	if cfg.CheckpointDir != "" {
-		if path, step, err := LatestCheckpoint(cfg.CheckpointDir); err != nil {
+		if path, _, err := LatestCheckpoint(cfg.CheckpointDir); err != nil {
 			return nil, err
 		} else if path != "" {
-			if _, err := LoadCheckpoint(t.m.Store, cfg.CheckpointDir); err != nil {
-				return nil, err
+			step, err := LoadModel(t.m, cfg.CheckpointDir)
+			if err != nil {
+				return nil, fmt.Errorf("fit: resuming from %s: %w", cfg.CheckpointDir, err)
 			}
 			first = step
+			if v, ok := t.m.Store.GetParam(bestScoreParam); ok {
+				if f, ok := v.(float64); ok {
+					res.BestValid, res.BestStep = f, step
+				}
+			}
 		}
 	}
 	var err error
@@ -258,18 +321,30 @@ func (t *trainer) run(trainT, condT, validT, validCondT *tensors.Tensor) (*Resul
 		flatC = flowkit.Float64s(condT)
 		C = condT.Shape().Dimensions[1]
 	}
+	// Without validation data, checkpoints are chosen by the NLL of a fixed training sample.
+	scoreT, scoreC := validT, validCondT
+	if scoreT == nil {
+		scoreT, scoreC = scoreSample(trainT, condT, 2048, cfg.Seed, t.m.DType)
+	}
 	rng := rand.New(rand.NewPCG(cfg.Seed, uint64(first)))
 	event := trainT.Shape().Dimensions[1:]
 	bx := make([]float64, batch*D)
 	bc := make([]float64, batch*C)
-	sumLoss, count, skipped, sinceBest := 0.0, 0, 0, 0
+	sumLoss, sumNorm, count, sinceBest := 0.0, 0.0, 0, 0
 	lastEval := time.Now()
 	lastEvalStep := first
 	var bar *progressBar
 	if cfg.Progress != nil {
 		bar = newProgressBar(cfg.Progress, first, cfg.Steps)
 	}
+	finish := func(steps int, why string) {
+		res.Steps, res.Stopped, res.Elapsed = steps, why, time.Since(start)
+	}
 	for step := first; step < cfg.Steps; step++ {
+		if cfg.MaxDuration > 0 && time.Since(start) >= cfg.MaxDuration {
+			finish(step, "time")
+			return res, nil
+		}
 		for i := 0; i < batch; i++ {
 			j := rng.IntN(n)
 			copy(bx[i*D:(i+1)*D], flatX[j*D:(j+1)*D])
@@ -286,42 +361,54 @@ func (t *trainer) run(trainT, condT, validT, validCondT *tensors.Tensor) (*Resul
 		if err != nil {
 			return res, fmt.Errorf("fit: step %d: %w", step, err)
 		}
-		loss := scalar(outs[0])
-		finite := scalar(outs[2]) == 1
+		sr := t.parseStep(outs)
 		for _, o := range outs {
 			o.FinalizeAll()
 		}
-		if !finite {
-			if !cfg.SkipNonFinite {
-				res.Steps = step
-				res.Stopped = "non-finite"
-				res.Elapsed = time.Since(start)
-				return res, fmt.Errorf("%w at step %d (loss %v): parameters were left as they were before "+
-					"this step; lower the learning rate, tighten ClipNorm, or set SkipNonFinite", ErrNonFinite, step, loss)
+		if !sr.ok {
+			var ct *tensors.Tensor
+			if C > 0 {
+				ct = tensorOf(bc, t.m.DType, []int{batch, C})
 			}
-			skipped++
+			// Diagnose the first few (the diagnosis costs a pass); Result.NonFinite keeps the
+			// latest diagnosed one.
+			if !cfg.SkipNonFinite || res.Skipped < 3 {
+				res.NonFinite = t.diagnose(step, sr, tensorOf(bx, t.m.DType, append([]int{batch}, event...)), ct)
+			}
+			if !cfg.SkipNonFinite {
+				finish(step, "non-finite")
+				res.NonFinite.Detail += "; the parameters and the last good checkpoint were left as they were before this step: " +
+					"lower the learning rate, tighten ClipNorm, or set SkipNonFinite"
+				return res, res.NonFinite
+			}
+			res.Skipped++
+			if cfg.Log != nil && res.Skipped <= 3 {
+				fmt.Fprintf(cfg.Log, "skipped: %v\n", res.NonFinite)
+			}
 			continue
 		}
-		sumLoss += loss
+		sumLoss += sr.loss
+		sumNorm += sr.gradNorm
 		count++
 		last := step == cfg.Steps-1
-		bar.update(step+1, loss, res.BestValid, last)
+		bar.update(step+1, sr.loss, res.BestValid, last)
 		if (step+1-first)%cfg.EvalEvery == 0 || last {
 			p := Progress{Step: step + 1, TrainNLL: sumLoss / math.Max(1, float64(count)), ValidNLL: math.NaN(),
-				LR: cfg.LR(step), Skipped: skipped}
+				GradNorm: sumNorm / math.Max(1, float64(count)), LR: cfg.LR(step), Skipped: res.Skipped}
 			p.StepsPerS = float64(step+1-lastEvalStep) / time.Since(lastEval).Seconds()
-			sumLoss, count = 0, 0
-			score := p.TrainNLL
+			sumLoss, sumNorm, count = 0, 0, 0
+			score, err := t.evalNLL(scoreT, scoreC)
+			if err != nil {
+				return res, err
+			}
 			if validT != nil {
-				if p.ValidNLL, err = t.evalNLL(validT, validCondT); err != nil {
-					return res, err
-				}
-				score = p.ValidNLL
+				p.ValidNLL = score
 			}
 			if score < res.BestValid {
 				res.BestValid, res.BestStep, sinceBest = score, step+1, 0
 				if cfg.CheckpointDir != "" {
-					if err := SaveCheckpoint(t.m.Store, cfg.CheckpointDir, step+1, 2); err != nil {
+					t.m.Store.SetParam(bestScoreParam, score)
+					if err := SaveCheckpoint(t.m.Store, cfg.CheckpointDir, step+1, cfg.CheckpointKeep); err != nil {
 						return res, err
 					}
 					p.Checkpoint = true
@@ -332,21 +419,48 @@ func (t *trainer) run(trainT, condT, validT, validCondT *tensors.Tensor) (*Resul
 			p.BestValid = res.BestValid
 			res.History = append(res.History, p)
 			if cfg.Log != nil {
-				fmt.Fprintf(cfg.Log, "step %6d  train NLL %.4f  valid NLL %.4f  best %.4f  lr %.2e  %.0f steps/s\n",
-					p.Step, p.TrainNLL, p.ValidNLL, p.BestValid, p.LR, p.StepsPerS)
+				fmt.Fprintf(cfg.Log, "step %6d  train NLL %.4f  valid NLL %.4f  best %.4f  lr %.2e  |g| %.3g  %.0f steps/s\n",
+					p.Step, p.TrainNLL, p.ValidNLL, p.BestValid, p.LR, p.GradNorm, p.StepsPerS)
 			}
 			if cfg.OnEval != nil {
 				cfg.OnEval(p)
 			}
 			lastEval, lastEvalStep = time.Now(), step+1
 			if cfg.Patience > 0 && sinceBest >= cfg.Patience {
-				res.Steps, res.Stopped, res.Elapsed = step+1, "early stopping", time.Since(start)
+				finish(step+1, "early stopping")
 				return res, nil
 			}
 		}
 	}
-	res.Steps, res.Stopped, res.Elapsed = cfg.Steps, "steps", time.Since(start)
+	finish(cfg.Steps, "steps")
 	return res, nil
+}
+
+// bestScoreParam is the store parameter recording the score of the best checkpoint, saved in
+// the checkpoint so a resumed run does not overwrite it with a worse one.
+const bestScoreParam = "/fit/best_score"
+
+// scoreSample returns up to k rows of x (and cond), drawn without replacement with seed.
+func scoreSample(x, cond *tensors.Tensor, k int, seed uint64, dt dtypes.DType) (*tensors.Tensor, *tensors.Tensor) {
+	n := x.Shape().Dimensions[0]
+	if n <= k {
+		return x, cond
+	}
+	idx := rand.New(rand.NewPCG(seed, 0x5eed)).Perm(n)[:k]
+	pickRows := func(t *tensors.Tensor) *tensors.Tensor {
+		dims := append([]int{k}, t.Shape().Dimensions[1:]...)
+		d := t.Shape().Size() / n
+		flat := flowkit.Float64s(t)
+		out := make([]float64, 0, k*d)
+		for _, i := range idx {
+			out = append(out, flat[i*d:(i+1)*d]...)
+		}
+		return tensorOf(out, dt, dims)
+	}
+	if cond != nil {
+		return pickRows(x), pickRows(cond)
+	}
+	return pickRows(x), nil
 }
 
 func tensorOf(v []float64, dt dtypes.DType, dims []int) *tensors.Tensor {
