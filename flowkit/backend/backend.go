@@ -12,6 +12,7 @@ package backend
 import (
 	"fmt"
 	"os"
+	"reflect"
 	"strings"
 	"sync"
 
@@ -78,7 +79,46 @@ func NewWithConfig(config string) (b compute.Backend, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("flowkit/backend: creating backend %q: %w", config, err)
 	}
+	if name == "go" && !strings.Contains(config, "parallelism=") {
+		widenWorkerPool(b)
+	}
 	return b, nil
+}
+
+// MinWorkers is the size flowkit gives the pure-Go backend's worker pool (GoMLX's default is
+// 2·GOMAXPROCS) unless GOMLX_BACKEND sets "parallelism=N" itself.
+//
+// Why: in github.com/gomlx/compute v0.1.5 the parallel op executor runs each op as a pool task,
+// and a large matrix product inside such an op fans out with the pool's Saturate, which waits for
+// a free slot while holding its own. When every slot is held by a matrix product waiting that way
+// (four concurrent products with the default pool on two cores), nothing ever frees a slot: the
+// program hangs with no CPU use. Glow's graphs did this within seconds. With a pool of at least
+// MinWorkers slots, that many matrix products would have to be ready at once, which flowkit's
+// graphs never are; the cost measured on RealNVP and NSF training steps is within run-to-run noise
+// of the default pool. GOMLX_BACKEND=go:ops_sequential avoids the problem entirely, at up to half
+// the speed on graphs with many independent element-wise ops (NSF).
+const MinWorkers = 64
+
+// widenWorkerPool raises the Go backend's pool to at least MinWorkers slots. The pool lives in an
+// internal package of github.com/gomlx/compute, reachable only through the backend's exported
+// Workers field, hence reflection; any change of that layout leaves the pool as it is.
+func widenWorkerPool(b compute.Backend) {
+	v := reflect.ValueOf(b)
+	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+		return
+	}
+	w := v.Elem().FieldByName("Workers")
+	if !w.IsValid() || w.IsNil() {
+		return
+	}
+	get, set := w.MethodByName("MaxParallelism"), w.MethodByName("SetMaxParallelism")
+	if !get.IsValid() || !set.IsValid() {
+		return
+	}
+	cur := get.Call(nil)[0].Int()
+	if cur >= 0 && cur < MinWorkers {
+		set.Call([]reflect.Value{reflect.ValueOf(MinWorkers)})
+	}
 }
 
 const xlaHelp = `flowkit/backend: the XLA backend needs its PJRT plugin, which is not installed on this machine.

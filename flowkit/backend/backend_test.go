@@ -1,9 +1,16 @@
 package backend
 
 import (
+	"cmp"
+	"fmt"
+	"math"
+	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
 )
 
 func TestDefaultIsPureGo(t *testing.T) {
@@ -70,5 +77,90 @@ func TestSharedIsOneBackend(t *testing.T) {
 	}
 	if MustShared() != a {
 		t.Fatal("Shared returned two different backends")
+	}
+}
+
+func TestDefaultPoolIsWidened(t *testing.T) {
+	t.Setenv(EnvVar, "")
+	b, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("parallelism=%d", MinWorkers)
+	if !strings.Contains(b.Description(), want) {
+		t.Fatalf("default Go backend: %q, want %s", b.Description(), want)
+	}
+	b, err = NewWithConfig("go:parallelism=3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.Description(), "parallelism=3") {
+		t.Fatalf("an explicit parallelism was overridden: %q", b.Description())
+	}
+}
+
+// TestManyConcurrentMatMulsFinish runs a graph with 24 independent large matrix products, the
+// shape that hung GoMLX's default 4-slot pool (every slot held by a product waiting for a free
+// slot to fan out into), 20 times. It must finish, with the right numbers.
+func TestManyConcurrentMatMulsFinish(t *testing.T) {
+	config := cmp.Or(os.Getenv("FLOWKIT_POOL_TEST_CONFIG"), "go") // e.g. go:parallelism=4 to see the hang
+	b, err := NewWithConfig(config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const branches, n = 24, 128
+	exec, err := graph.NewExec(b, func(x *graph.Node) *graph.Node {
+		sum := graph.ScalarZero(x.Graph(), x.DType())
+		for i := range branches {
+			y := graph.Dot(graph.AddScalar(x, float64(i)), x).Product()
+			sum = graph.Add(sum, graph.ReduceAllSum(y))
+		}
+		return sum
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ones := make([][]float32, n)
+	for i := range ones {
+		ones[i] = make([]float32, n)
+		for j := range ones[i] {
+			ones[i][j] = 1.0 / n
+		}
+	}
+	x := tensors.FromValue(ones)
+	// (x+i)·x with x = 1/n everywhere: every entry is (1/n + i)·(1/n)·n = 1/n + i.
+	want := 0.0
+	for i := range branches {
+		want += n * n * (1.0/n + float64(i))
+	}
+	results := make(chan float64)
+	go func() {
+		defer close(results)
+		for range 20 {
+			out, err := exec.Exec(x)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			results <- float64(tensors.ToScalar[float32](out[0]))
+		}
+	}()
+	deadline := time.After(2 * time.Minute)
+	for runs := 0; ; runs++ {
+		select {
+		case v, ok := <-results:
+			if !ok {
+				if runs != 20 {
+					t.Fatalf("%d runs, want 20", runs)
+				}
+				return
+			}
+			if math.Abs(v-want) > 1e-3*want {
+				t.Fatalf("run %d: sum = %g, want %g", runs, v, want)
+			}
+		case <-deadline:
+			t.Fatalf("backend %q: run %d of 24 concurrent matrix products did not finish within 2 minutes: "+
+				"the worker pool deadlocked", config, runs)
+		}
 	}
 }
