@@ -1,6 +1,7 @@
 package flowkit_test
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -16,11 +17,12 @@ import (
 
 // TestMatMul2DGradientMatchesStock compares MatMul2D's gradient (v·wᵀ and xᵀ·v, with either
 // operand transposed) against GoMLX's own gradient of Dot, in float64, for shapes that take
-// each branch: a column input (K=1), a wide output (M > K) and a narrow output (M < K).
+// each branch: a column input (K=1), a wide output (M > K), a narrow output (M < K), and outputs
+// padded to 8 columns (M = 2, 23 with 16 or more rows; K = 1 and 3 pad the input gradient).
 func TestMatMul2DGradientMatchesStock(t *testing.T) {
 	b := backend.MustShared()
 	r := rand.New(rand.NewPCG(1, 2))
-	for _, sh := range [][3]int{{7, 1, 5}, {9, 3, 8}, {16, 12, 2}, {5, 4, 4}} {
+	for _, sh := range [][3]int{{7, 1, 5}, {9, 3, 8}, {16, 12, 2}, {5, 4, 4}, {40, 64, 2}, {33, 1, 16}, {20, 3, 23}, {64, 9, 9}} {
 		n, k, m := sh[0], sh[1], sh[2]
 		rnd := func(size int) []float64 {
 			v := make([]float64, size)
@@ -80,3 +82,30 @@ func TestMatMul2DRejectsBadShapes(t *testing.T) {
 }
 
 func shapeF64(dims ...int) shapes.Shape { return shapes.Make(dtypes.Float64, dims...) }
+
+// BenchmarkMatMul2D times MatMul2D's forward product for the dense-layer shapes of the flow
+// benchmarks ([rows, in] · [in, out]); out=2 and out=23 take the padded path.
+func BenchmarkMatMul2D(b *testing.B) {
+	be := backend.MustShared()
+	for _, sh := range [][3]int{{512, 64, 2}, {512, 64, 23}, {512, 64, 64}, {512, 1, 64}} {
+		n, k, m := sh[0], sh[1], sh[2]
+		b.Run(fmt.Sprintf("%dx%dx%d", n, k, m), func(b *testing.B) {
+			const reps = 20 // products per graph, so the per-execution overhead is amortised
+			e := MustNewExec(be, func(x, w *Node) *Node {
+				sum := ScalarZero(x.Graph(), x.DType())
+				for i := range reps {
+					sum = Add(sum, ReduceAllMax(flowkit.MatMul2D(AddScalar(x, float64(i)), w)))
+				}
+				return sum
+			})
+			x := tensors.FromShape(shapes.Make(dtypes.Float32, n, k))
+			w := tensors.FromShape(shapes.Make(dtypes.Float32, k, m))
+			e.MustExec(x, w)
+			b.ResetTimer()
+			for range b.N {
+				e.MustExec(x, w)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*reps)/1e3, "us/product")
+		})
+	}
+}
