@@ -1,0 +1,16 @@
+// Package nn holds the small neural networks flowkit's conditioners are made of: dense layers,
+// multilayer perceptrons and residual MLPs (MLP), and small convolutional networks for images
+// (CNN), built on GoMLX graph ops with the variables under the scope they are given.
+//
+// Coupling, autoregressive and residual flows use these networks to produce a transformer's
+// parameters φ from the conditioning half (or the previous dimensions). The last layer of a
+// conditioner is usually zero-initialised (MLP.ZeroLast, CNN.ZeroLast) so a fresh flow is the
+// identity map, the initialisation RealNVP, Glow and NSF use; OutBias sets the constant the
+// network then starts at (a transformer's identity parameters).
+//
+// The layers are written for speed on GoMLX's pure-Go backend, and choose their ops by graph:
+// graphs marked as training (model.Store.SetTraining) use plain ops with cheap gradients (ReLU as
+// x·[x > 0], matmuls through flowkit.MatMulLast), other graphs GoMLX's fused dense op. Both give
+// the same values and gradients. Convolutions are image patches times the kernel (one matmul),
+// which also avoids the backend's convolution op (see CNN).
+package nn
