@@ -1,0 +1,73 @@
+package bench_test
+
+import (
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/flowkit/flowkit/flowkit/bench"
+)
+
+func TestConfigsAreIssue12s(t *testing.T) {
+	for _, name := range []string{"realnvp", "maf", "nsf"} {
+		c, err := bench.Get(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Batch != 512 || c.Peer <= 0 {
+			t.Errorf("%s: batch %d, peer %g: want batch 512 and the peers' figure", name, c.Batch, c.Peer)
+		}
+		train, test := c.Data(64, 16)
+		if len(train) != 64 || len(test) != 16 {
+			t.Fatalf("%s: data sizes %d, %d", name, len(train), len(test))
+		}
+		if d := len(c.Flow().EventShape()); d != 1 || c.Flow().EventShape()[0] != len(train[0]) {
+			t.Fatalf("%s: flow event %v for %d-D data", name, c.Flow().EventShape(), len(train[0]))
+		}
+	}
+	if _, err := bench.Get("nope"); err == nil || !strings.Contains(err.Error(), "realnvp") {
+		t.Fatalf("unknown configuration: got %v, want an error listing the known ones", err)
+	}
+}
+
+func TestMeasureReportsFiguresAndTable(t *testing.T) {
+	c, err := bench.Get("realnvp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := bench.Measure(c, bench.Options{Steps: 3, Points: 200, QualitySteps: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, v := range map[string]float64{"steps/s": r.StepsPerSec, "density/s": r.DensityPerSec,
+		"samples/s": r.SamplesPerSec, "first step s": r.FirstStep.Seconds(), "peak RSS": float64(r.PeakRSS)} {
+		if !(v > 0) || math.IsInf(v, 0) {
+			t.Errorf("%s = %g, want a positive finite figure", name, v)
+		}
+	}
+	// Twenty steps from the identity: the test NLL is finite and below the untrained flow's
+	// (a standard normal on standardized moons has NLL about ln(2π)+1 = 2.84).
+	if !(r.TestNLL < 2.84) {
+		t.Errorf("test NLL after 20 steps %g, want below the untrained 2.84", r.TestNLL)
+	}
+	md := bench.Markdown([]bench.Result{r})
+	for _, want := range []string{"| realnvp |", "~200", "GoMLX v0.28.6", "(20 steps)"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("table lacks %q:\n%s", want, md)
+		}
+	}
+}
+
+// BenchmarkTrainStep measures one training step (through fit.MLE) of each configuration.
+func BenchmarkTrainStep(b *testing.B) {
+	for _, c := range bench.Configs() {
+		b.Run(c.Name, func(b *testing.B) {
+			r, err := bench.Measure(c, bench.Options{Steps: max(b.N, 20), Points: 1000})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(r.StepsPerSec, "steps/s")
+			b.ReportMetric(r.DensityPerSec, "density/s")
+		})
+	}
+}
