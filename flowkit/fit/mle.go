@@ -178,18 +178,25 @@ func (c *Config) defaults() error {
 	return nil
 }
 
+// scheduledLR is the learning rate at step (0-based) of a run of steps steps: a linear warm-up
+// over warmup steps, then constant (schedule "constant") or a cosine decay from lr to
+// lr·minFraction.
+func scheduledLR(lr, minFraction float64, schedule string, warmup, steps, step int) float64 {
+	if warmup > 0 && step < warmup {
+		return lr * float64(step+1) / float64(warmup)
+	}
+	if schedule == "constant" {
+		return lr
+	}
+	t := float64(step-warmup) / float64(max(1, steps-warmup))
+	t = math.Min(1, math.Max(0, t))
+	lo := lr * minFraction
+	return lo + (lr-lo)*0.5*(1+math.Cos(math.Pi*t))
+}
+
 // LR returns the learning rate at step (0-based) under the configured schedule.
 func (c *Config) LR(step int) float64 {
-	if c.WarmupSteps > 0 && step < c.WarmupSteps {
-		return c.LearningRate * float64(step+1) / float64(c.WarmupSteps)
-	}
-	if c.Schedule == "constant" {
-		return c.LearningRate
-	}
-	t := float64(step-c.WarmupSteps) / float64(max(1, c.Steps-c.WarmupSteps))
-	t = math.Min(1, math.Max(0, t))
-	lo := c.LearningRate * c.MinLRFraction
-	return lo + (c.LearningRate-lo)*0.5*(1+math.Cos(math.Pi*t))
+	return scheduledLR(c.LearningRate, c.MinLRFraction, c.Schedule, c.WarmupSteps, c.Steps, step)
 }
 
 // MLE trains m by maximum likelihood on train (rows of the model's event), validating on valid

@@ -184,16 +184,7 @@ func (c *ReverseKLConfig) defaults() error {
 
 // LR returns the learning rate at step (0-based) under the configured schedule.
 func (c *ReverseKLConfig) LR(step int) float64 {
-	if c.WarmupSteps > 0 && step < c.WarmupSteps {
-		return c.LearningRate * float64(step+1) / float64(c.WarmupSteps)
-	}
-	if c.Schedule == "constant" {
-		return c.LearningRate
-	}
-	t := float64(step-c.WarmupSteps) / float64(max(1, c.Steps-c.WarmupSteps))
-	t = math.Min(1, math.Max(0, t))
-	lo := c.LearningRate * c.MinLRFraction
-	return lo + (c.LearningRate-lo)*0.5*(1+math.Cos(math.Pi*t))
+	return scheduledLR(c.LearningRate, c.MinLRFraction, c.Schedule, c.WarmupSteps, c.Steps, step)
 }
 
 // Beta returns the inverse temperature multiplying log q̃ at step (0-based).

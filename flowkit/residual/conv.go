@@ -152,19 +152,7 @@ func (r *convResidual) layer(i int, a *Node) *Node {
 
 // forward returns g(x) and, when keep, φ'(pre-activation) of each hidden layer.
 func (r *convResidual) forward(x *Node, keep bool) (out *Node, derivs []*Node) {
-	a := x
-	n := len(r.ks) - 1
-	for i := 0; i < n; i++ {
-		p := r.layer(i, a)
-		if keep {
-			var d *Node
-			a, d = r.act.applyAndDeriv(p)
-			derivs = append(derivs, InsertAxes(d, 1)) // [batch, 1, ..., width]
-		} else {
-			a = r.act.apply(p)
-		}
-	}
-	return r.layer(n, a), derivs
+	return forwardLayers(len(r.ks), r.layer, r.act, x, keep)
 }
 
 func (r *convResidual) Apply(x *Node) *Node {

@@ -129,19 +129,26 @@ func (r *mlpResidual) layer(i int, a *Node) *Node {
 
 // forward returns g(x) and, when keep, φ'(pre-activation) of each hidden layer.
 func (r *mlpResidual) forward(x *Node, keep bool) (out *Node, derivs []*Node) {
+	return forwardLayers(len(r.ws), r.layer, r.act, x, keep)
+}
+
+// forwardLayers runs layers affine layers (layer(i, a)) with act between them, and returns the
+// output and, when keep, φ'(pre-activation) of each hidden layer, with an axis of 1 inserted
+// after the batch axis ([batch, 1, ..., width]).
+func forwardLayers(layers int, layer func(i int, a *Node) *Node, act Activation, x *Node, keep bool) (out *Node, derivs []*Node) {
 	a := x
-	n := len(r.ws) - 1
+	n := layers - 1
 	for i := 0; i < n; i++ {
-		p := r.layer(i, a)
+		p := layer(i, a)
 		if keep {
 			var d *Node
-			a, d = r.act.applyAndDeriv(p)
-			derivs = append(derivs, InsertAxes(d, 1)) // [batch, 1, ..., width]
+			a, d = act.applyAndDeriv(p)
+			derivs = append(derivs, InsertAxes(d, 1))
 		} else {
-			a = r.act.apply(p)
+			a = act.apply(p)
 		}
 	}
-	return r.layer(n, a), derivs
+	return layer(n, a), derivs
 }
 
 func (r *mlpResidual) Linearize(x *Node) Linearization {
