@@ -137,15 +137,7 @@ func (t *trainer) buildStep() (*model.Exec, error) {
 			gradsOK = LogicalAnd(gradsOK, f)
 		}
 		finite := LogicalAnd(IsFinite(loss), gradsOK)
-		scale := OnesLike(norm)
-		if clip > 0 {
-			scale = Min(scale, Div(Scalar(g, dt, clip), Add(norm, Scalar(g, dt, 1e-12))))
-		}
-		scale = Where(finite, scale, ZerosLike(scale))
-		for i, gr := range grads {
-			grads[i] = Where(finite, Mul(gr, scale), ZerosLike(gr))
-		}
-		optimizer.LearningRateVar(s, dt, 0).SetNodeValue(Where(finite, ConvertDType(lr, dt), ZerosLike(loss)))
+		grads = GuardGradients(s, grads, norm, finite, lr, clip)
 		withGrads.UpdateGraphWithGradients(s, grads, dt)
 
 		// Check every value the step changes; commit only if all are finite.
@@ -273,4 +265,23 @@ func (t *trainer) diagnose(step int, r stepResult, x, cond *tensors.Tensor) *Non
 		e.Detail = "the global gradient norm overflowed (every per-variable gradient is finite)"
 	}
 	return e
+}
+
+// GuardGradients prepares one guarded optimiser step: it scales grads to a global norm (norm, the
+// norm of all of grads) of at most clip (no clipping when clip <= 0) and, when finite is false,
+// zeroes every gradient and sets the optimiser's learning rate for this step to zero; otherwise
+// the learning rate is lr (a scalar node). Custom trainers (glow.Train) share it with fit's step.
+func GuardGradients(s *model.Scope, grads []*Node, norm, finite, lr *Node, clip float64) []*Node {
+	g, dt := norm.Graph(), norm.DType()
+	scale := OnesLike(norm)
+	if clip > 0 {
+		scale = Min(scale, Div(Scalar(g, dt, clip), Add(norm, Scalar(g, dt, 1e-12))))
+	}
+	scale = Where(finite, scale, ZerosLike(scale))
+	out := make([]*Node, len(grads))
+	for i, gr := range grads {
+		out[i] = Where(finite, Mul(gr, scale), ZerosLike(gr))
+	}
+	optimizer.LearningRateVar(s, dt, 0).SetNodeValue(Where(finite, ConvertDType(lr, dt), ZerosLike(norm)))
+	return out
 }

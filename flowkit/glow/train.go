@@ -382,15 +382,7 @@ func (t *trainer) buildStep() (*model.Exec, error) {
 		}
 		norm := Sqrt(sq)
 		finite := LogicalAnd(IsFinite(nll), IsFinite(norm))
-		scale := OnesLike(norm)
-		if clip > 0 {
-			scale = Min(scale, Div(Scalar(g, dt, clip), Add(norm, Scalar(g, dt, 1e-12))))
-		}
-		scale = Where(finite, scale, ZerosLike(scale))
-		for i, gr := range grads {
-			grads[i] = Where(finite, Mul(gr, scale), ZerosLike(gr))
-		}
-		optimizer.LearningRateVar(s, dt, 0).SetNodeValue(Where(finite, ConvertDType(lr, dt), ZerosLike(nll)))
+		grads = fit.GuardGradients(s, grads, norm, finite, lr, clip)
 		opt.UpdateGraphWithGradients(s, grads, dt)
 		return []*Node{nll, norm, ConvertDType(finite, dt)}
 	})
