@@ -32,6 +32,9 @@ const (
 	envCellTimeout = "FLOWKIT_CELL_TIMEOUT"
 	// envJupyter overrides the jupyter command (default /usr/bin/jupyter, Debian's).
 	envJupyter = "FLOWKIT_JUPYTER"
+	// envJobs is how many notebooks execute at once (default 2: a notebook's kernel mostly keeps
+	// one core busy, so two use a 2-core machine; 1 runs them one after the other, in order).
+	envJobs = "FLOWKIT_NOTEBOOK_JOBS"
 )
 
 // kernelName is the kernelspec every notebook names and scripts/setup.sh registers.
@@ -221,8 +224,24 @@ func TestNotebooks(t *testing.T) {
 	if os.Getenv("FLOWKIT_QUICK") == "" {
 		t.Logf("FLOWKIT_QUICK is not set: notebooks run their full training budgets")
 	}
+	jobs := 2
+	if v := os.Getenv(envJobs); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			t.Fatalf("%s=%q: want a positive number of notebooks to run at once", envJobs, v)
+		}
+		jobs = n
+	}
+	slots := make(chan struct{}, jobs)
 	for _, path := range notebookPaths(t, root) {
-		t.Run(nbName(path), func(t *testing.T) { r.run(t, path) })
+		t.Run(nbName(path), func(t *testing.T) {
+			if jobs > 1 {
+				t.Parallel()
+			}
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			r.run(t, path)
+		})
 	}
 }
 
