@@ -5,6 +5,7 @@
 //	go run ./cmd/flowbench                       # every configuration, speed only
 //	go run ./cmd/flowbench -quality 2000         # also the test NLL after 2,000 steps
 //	go run ./cmd/flowbench -config realnvp,nsf -steps 500
+//	go run ./cmd/flowbench -memory 8,64 -batch 4096   # peak RSS against depth, with and without recomputation
 //
 // `make bench` runs it with GOEXPERIMENT=simd. GOMLX_BACKEND selects the backend as everywhere
 // in flowkit (e.g. xla:cpu where a PJRT plugin is installed).
@@ -35,6 +36,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	points := fs.Int("points", 10000, "points for the density and sampling throughput")
 	out := fs.String("out", filepath.Join("build", "bench", "results.jsonl"), "JSON-lines file the results are appended to (empty: none)")
 	child := fs.String("child", "", "internal: measure one configuration in this process and print its JSON")
+	memory := fs.String("memory", "", "instead: peak RSS of training RealNVP stacks of these depths (e.g. 8,64), with and without fit.Config.Recompute")
+	memBatch := fs.Int("batch", 512, "with -memory: the batch size")
+	memChild := fs.String("memchild", "", "internal: one -memory measurement, depth,recompute")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: flowbench [flags]\n\nRuns flowkit's benchmark configurations and prints a Markdown table.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -43,6 +47,27 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	opts := bench.Options{Steps: *steps, QualitySteps: *quality, Points: *points}
+	if *memChild != "" {
+		var depth int
+		var recompute bool
+		if _, err := fmt.Sscanf(*memChild, "%d,%t", &depth, &recompute); err != nil {
+			fmt.Fprintf(stderr, "flowbench: -memchild %q: %v\n", *memChild, err)
+			return 2
+		}
+		r, err := bench.MeasureMemory(depth, *memBatch, *steps, recompute)
+		if err != nil {
+			fmt.Fprintln(stderr, "flowbench:", err)
+			return 1
+		}
+		if err := json.NewEncoder(stdout).Encode(r); err != nil {
+			fmt.Fprintln(stderr, "flowbench:", err)
+			return 1
+		}
+		return 0
+	}
+	if *memory != "" {
+		return runMemory(*memory, *memBatch, *steps, stdout, stderr)
+	}
 	if *child != "" {
 		cfg, err := bench.Get(*child)
 		if err != nil {
@@ -129,4 +154,39 @@ func appendResults(path string, rs []bench.Result) error {
 		return err
 	}
 	return f.Close()
+}
+
+// runMemory measures each depth with and without recomputation, each in a child process.
+func runMemory(depths string, batch, steps int, stdout, stderr io.Writer) int {
+	self, err := os.Executable()
+	if err != nil {
+		fmt.Fprintln(stderr, "flowbench:", err)
+		return 1
+	}
+	var rs []bench.MemoryResult
+	for _, d := range strings.Split(depths, ",") {
+		var depth int
+		if _, err := fmt.Sscanf(strings.TrimSpace(d), "%d", &depth); err != nil || depth < 1 {
+			fmt.Fprintf(stderr, "flowbench: -memory %q: %q is not a positive depth\n", depths, d)
+			return 2
+		}
+		for _, rec := range []bool{false, true} {
+			fmt.Fprintf(stderr, "flowbench: memory of %d couplings, batch %d, recompute %v ...\n", depth, batch, rec)
+			cmd := exec.Command(self, "-memchild", fmt.Sprintf("%d,%v", depth, rec), "-batch", fmt.Sprint(batch), "-steps", fmt.Sprint(steps))
+			cmd.Stderr = stderr
+			outb, err := cmd.Output()
+			if err != nil {
+				fmt.Fprintf(stderr, "flowbench: depth %d: %v\n", depth, err)
+				return 1
+			}
+			var r bench.MemoryResult
+			if err := json.Unmarshal(outb, &r); err != nil {
+				fmt.Fprintf(stderr, "flowbench: depth %d: bad result %q: %v\n", depth, outb, err)
+				return 1
+			}
+			rs = append(rs, r)
+		}
+	}
+	fmt.Fprint(stdout, bench.MemoryMarkdown(rs))
+	return 0
 }

@@ -71,3 +71,23 @@ func BenchmarkTrainStep(b *testing.B) {
 		})
 	}
 }
+
+func TestMeasureMemoryAndTable(t *testing.T) {
+	if _, err := bench.MeasureMemory(0, 8, 1, false); err == nil {
+		t.Fatal("depth 0 accepted")
+	}
+	r, err := bench.MeasureMemory(2, 64, 2, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.PeakRSS <= 0 || r.StepsPerSec <= 0 || r.Depth != 2 || !r.Recompute {
+		t.Fatalf("result %+v", r)
+	}
+	md := bench.MemoryMarkdown([]bench.MemoryResult{
+		{Depth: 8, Batch: 512, PeakRSS: 100 << 20, StepsPerSec: 10},
+		{Depth: 64, Batch: 512, PeakRSS: 150 << 20, StepsPerSec: 2},
+	})
+	if !strings.Contains(md, "| 64 | 512 | false | 150 MiB | 1.50x (vs 8) | 2.0 |") {
+		t.Fatalf("table:\n%s", md)
+	}
+}
