@@ -69,7 +69,7 @@ func RecomputedNLL(s *model.Scope, f *Flow, x, cond *Node) (loss *Node, vars []*
 	}
 	for i := 0; i < len(layers); i++ {
 		l := layers[i]
-		in, _ := l.b.Forward(l.s, out, cond)
+		in, _ := l.b.Forward(l.s, after(out, gOut), cond)
 		in = detach(in)
 		o, ld := l.b.Inverse(l.s, in, cond)
 		local := Sub(ReduceAllSum(Mul(o, gOut)), DivScalar(ReduceAllSum(ld), batch))
@@ -113,6 +113,23 @@ func flattenChain(b Bijector, s *model.Scope, out *[]scopedBijector) {
 // detach returns a node with x's value through which no gradient flows back, but with respect to
 // which gradients can be taken (GoMLX gives a StopGradient node itself a zero gradient).
 func detach(x *Node) *Node { return Identity(StopGradient(x)) }
+
+// after returns x with a data dependency on dep (x + 0·dep[0,…,0]), so the op that consumes it
+// cannot run before dep is computed. RecomputedNLL makes each layer's recomputation wait for the
+// previous layer's gradient this way: otherwise the executor, which runs every op as soon as its
+// inputs exist, runs the cheap chain of recomputations far ahead of the gradients and holds all
+// the recomputed inputs at once (peak memory growing with depth again).
+func after(x, dep *Node) *Node {
+	spec := make([]SliceAxisSpec, dep.Rank())
+	for i := range spec {
+		spec[i] = AxisRange(0, 1)
+	}
+	first := Reshape(Slice(dep, spec...))
+	if first.DType() != x.DType() {
+		first = ConvertDType(first, x.DType())
+	}
+	return Add(x, Mul(first, ScalarZero(x.Graph(), x.DType())))
+}
 
 func trainableIn(s *model.Scope, g *Graph) []*model.Variable {
 	var vs []*model.Variable

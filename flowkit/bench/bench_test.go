@@ -80,14 +80,14 @@ func TestMeasureMemoryAndTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.PeakRSS <= 0 || r.StepsPerSec <= 0 || r.Depth != 2 || !r.Recompute {
+	if r.PeakRSS <= 0 || r.CompiledRSS <= 0 || r.CompiledRSS > r.PeakRSS || r.StepsPerSec <= 0 || r.Depth != 2 || !r.Recompute {
 		t.Fatalf("result %+v", r)
 	}
 	md := bench.MemoryMarkdown([]bench.MemoryResult{
-		{Depth: 8, Batch: 512, PeakRSS: 100 << 20, StepsPerSec: 10},
-		{Depth: 64, Batch: 512, PeakRSS: 150 << 20, StepsPerSec: 2},
+		{Depth: 8, Batch: 512, PeakRSS: 100 << 20, CompiledRSS: 80 << 20, StepsPerSec: 10},
+		{Depth: 64, Batch: 512, PeakRSS: 150 << 20, CompiledRSS: 120 << 20, StepsPerSec: 2},
 	})
-	if !strings.Contains(md, "| 64 | 512 | false | 150 MiB | 1.50x (vs 8) | 2.0 |") {
+	if !strings.Contains(md, "| 64 | 512 | false | 120 MiB | 150 MiB | 1.50x (vs 8) | 2.0 |") {
 		t.Fatalf("table:\n%s", md)
 	}
 }
