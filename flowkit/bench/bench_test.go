@@ -25,6 +25,17 @@ func TestConfigsAreIssue12s(t *testing.T) {
 			t.Fatalf("%s: flow event %v for %d-D data", name, c.Flow().EventShape(), len(train[0]))
 		}
 	}
+	g, err := bench.Get("glow8x8")
+	if err != nil || g.Measure == nil || g.Batch != 512 || g.Peer <= 0 {
+		t.Fatalf("glow8x8: %+v, %v", g, err)
+	}
+	var names []string
+	for _, c := range bench.Configs() {
+		names = append(names, c.Name)
+	}
+	if got := strings.Join(names, ","); got != "realnvp,maf,nsf,glow8x8" {
+		t.Errorf("configurations %s, want issue 12's four in its order", got)
+	}
 	if _, err := bench.Get("nope"); err == nil || !strings.Contains(err.Error(), "realnvp") {
 		t.Fatalf("unknown configuration: got %v, want an error listing the known ones", err)
 	}
@@ -55,6 +66,30 @@ func TestMeasureReportsFiguresAndTable(t *testing.T) {
 		if !strings.Contains(md, want) {
 			t.Errorf("table lacks %q:\n%s", want, md)
 		}
+	}
+}
+
+// TestMeasureGlow runs the Glow configuration's own measurement on a tiny budget.
+func TestMeasureGlow(t *testing.T) {
+	if testing.Short() {
+		t.Skip("compiles a Glow training step")
+	}
+	c, err := bench.Get("glow8x8")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := bench.Measure(c, bench.Options{Steps: 2, Points: 64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, v := range map[string]float64{"steps/s": r.StepsPerSec, "density/s": r.DensityPerSec,
+		"samples/s": r.SamplesPerSec, "first step s": r.FirstStep.Seconds()} {
+		if !(v > 0) || math.IsInf(v, 0) {
+			t.Errorf("%s = %g, want a positive finite figure", name, v)
+		}
+	}
+	if md := bench.Markdown([]bench.Result{r}); !strings.Contains(md, "| glow8x8 |") || !strings.Contains(md, "22-26") {
+		t.Errorf("table:\n%s", md)
 	}
 }
 

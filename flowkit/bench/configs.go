@@ -30,6 +30,9 @@ type Config struct {
 	Peer, PeerDensity, PeerNLL float64
 	// PeerText is Peer as the issue gives it (a range).
 	PeerText string
+	// Measure, when set, replaces the generic measurement (fit.MLE on Flow and Data) for
+	// families with their own trainer (Glow).
+	Measure func(cfg Config, o Options) (Result, error)
 }
 
 var configs = map[string]Config{}

@@ -58,15 +58,12 @@ func Measure(cfg Config, o Options) (Result, error) {
 	if o.Points <= 0 {
 		o.Points = 10000
 	}
-	b, err := backend.Shared()
-	if err != nil {
-		return Result{}, err
+	if cfg.Measure != nil {
+		return cfg.Measure(cfg, o)
 	}
-	r := Result{
-		Name: cfg.Name, Description: cfg.Description, Backend: backend.Name(b), GoMLX: GoMLXVersion,
-		GoVersion: runtime.Version(), CPUs: runtime.NumCPU(),
-		Peer: cfg.Peer, PeerDensity: cfg.PeerDensity, PeerNLL: cfg.PeerNLL, PeerText: cfg.PeerText,
-		When: time.Now().UTC(),
+	r, err := newResult(cfg)
+	if err != nil {
+		return r, err
 	}
 	train, test := cfg.Data(20000, o.Points)
 
@@ -127,4 +124,18 @@ func Measure(cfg Config, o Options) (Result, error) {
 	}
 	r.PeakRSS = PeakRSS()
 	return r, nil
+}
+
+// newResult starts cfg's Result: names, versions, machine and the peers' figures.
+func newResult(cfg Config) (Result, error) {
+	b, err := backend.Shared()
+	if err != nil {
+		return Result{}, err
+	}
+	return Result{
+		Name: cfg.Name, Description: cfg.Description, Backend: backend.Name(b), GoMLX: GoMLXVersion,
+		GoVersion: runtime.Version(), CPUs: runtime.NumCPU(),
+		Peer: cfg.Peer, PeerDensity: cfg.PeerDensity, PeerNLL: cfg.PeerNLL, PeerText: cfg.PeerText,
+		When: time.Now().UTC(),
+	}, nil
 }
