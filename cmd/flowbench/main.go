@@ -107,17 +107,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var results []bench.Result
 	for _, n := range names {
 		fmt.Fprintf(stderr, "flowbench: measuring %s ...\n", n)
-		cmd := exec.Command(self, "-child", n, "-steps", fmt.Sprint(*steps), "-quality", fmt.Sprint(*quality),
-			"-points", fmt.Sprint(*points))
-		cmd.Stderr = stderr
-		outb, err := cmd.Output()
+		r, err := runChild[bench.Result](self, stderr, "-child", n, "-steps", fmt.Sprint(*steps),
+			"-quality", fmt.Sprint(*quality), "-points", fmt.Sprint(*points))
 		if err != nil {
-			fmt.Fprintf(stderr, "flowbench: %s failed: %v\n", n, err)
-			return 1
-		}
-		var r bench.Result
-		if err := json.Unmarshal(outb, &r); err != nil {
-			fmt.Fprintf(stderr, "flowbench: %s: bad result %q: %v\n", n, outb, err)
+			fmt.Fprintf(stderr, "flowbench: %s: %v\n", n, err)
 			return 1
 		}
 		results = append(results, r)
@@ -172,16 +165,10 @@ func runMemory(depths string, batch, steps int, stdout, stderr io.Writer) int {
 		}
 		for _, rec := range []bool{false, true} {
 			fmt.Fprintf(stderr, "flowbench: memory of %d couplings, batch %d, recompute %v ...\n", depth, batch, rec)
-			cmd := exec.Command(self, "-memchild", fmt.Sprintf("%d,%v", depth, rec), "-batch", fmt.Sprint(batch), "-steps", fmt.Sprint(steps))
-			cmd.Stderr = stderr
-			outb, err := cmd.Output()
+			r, err := runChild[bench.MemoryResult](self, stderr, "-memchild", fmt.Sprintf("%d,%v", depth, rec),
+				"-batch", fmt.Sprint(batch), "-steps", fmt.Sprint(steps))
 			if err != nil {
 				fmt.Fprintf(stderr, "flowbench: depth %d: %v\n", depth, err)
-				return 1
-			}
-			var r bench.MemoryResult
-			if err := json.Unmarshal(outb, &r); err != nil {
-				fmt.Fprintf(stderr, "flowbench: depth %d: bad result %q: %v\n", depth, outb, err)
 				return 1
 			}
 			rs = append(rs, r)
@@ -189,4 +176,20 @@ func runMemory(depths string, batch, steps int, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprint(stdout, bench.MemoryMarkdown(rs))
 	return 0
+}
+
+// runChild runs this program again with args (one measurement in a process of its own, so its
+// peak memory is its own; the child's stderr goes to stderr) and decodes the JSON it prints.
+func runChild[T any](self string, stderr io.Writer, args ...string) (T, error) {
+	var r T
+	cmd := exec.Command(self, args...)
+	cmd.Stderr = stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return r, fmt.Errorf("failed: %w", err)
+	}
+	if err := json.Unmarshal(out, &r); err != nil {
+		return r, fmt.Errorf("bad result %q: %w", out, err)
+	}
+	return r, nil
 }

@@ -75,23 +75,9 @@ func measureGlow8x8(cfg Config, o Options) (Result, error) {
 	}
 	r.StepsPerSec = res.Curve[len(res.Curve)-1].StepsPerS
 
-	x := test.Dequantize(3).Rows()
-	if _, err := m.LogProb(x, nil); err != nil {
-		return r, fmt.Errorf("bench %s: density: %w", cfg.Name, err)
-	}
-	start = time.Now()
-	if _, err := m.LogProb(x, nil); err != nil {
+	if err := measureThroughput(&r, m.Model, test.Dequantize(3).Rows(), o.Points); err != nil {
 		return r, err
 	}
-	r.DensityPerSec = float64(len(x)) / time.Since(start).Seconds()
-	if _, _, err := m.Sample(o.Points, nil); err != nil {
-		return r, fmt.Errorf("bench %s: sampling: %w", cfg.Name, err)
-	}
-	start = time.Now()
-	if _, _, err := m.Sample(o.Points, nil); err != nil {
-		return r, err
-	}
-	r.SamplesPerSec = float64(o.Points) / time.Since(start).Seconds()
 	r.PeakRSS = PeakRSS()
 	return r, nil
 }

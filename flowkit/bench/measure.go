@@ -90,23 +90,9 @@ func Measure(cfg Config, o Options) (Result, error) {
 	}
 	r.StepsPerSec = res.History[1].StepsPerS
 
-	// Density and sampling throughput, after a compiling call.
-	if _, err := m.LogProb(test, nil); err != nil {
-		return r, fmt.Errorf("bench %s: density: %w", cfg.Name, err)
-	}
-	start = time.Now()
-	if _, err := m.LogProb(test, nil); err != nil {
+	if err := measureThroughput(&r, m, test, o.Points); err != nil {
 		return r, err
 	}
-	r.DensityPerSec = float64(len(test)) / time.Since(start).Seconds()
-	if _, _, err := m.Sample(o.Points, nil); err != nil {
-		return r, fmt.Errorf("bench %s: sampling: %w", cfg.Name, err)
-	}
-	start = time.Now()
-	if _, _, err := m.Sample(o.Points, nil); err != nil {
-		return r, err
-	}
-	r.SamplesPerSec = float64(o.Points) / time.Since(start).Seconds()
 
 	if o.QualitySteps > 0 {
 		q, err := flowkit.NewModel(cfg.Flow())
@@ -138,4 +124,26 @@ func newResult(cfg Config) (Result, error) {
 		Peer: cfg.Peer, PeerDensity: cfg.PeerDensity, PeerNLL: cfg.PeerNLL, PeerText: cfg.PeerText,
 		When: time.Now().UTC(),
 	}, nil
+}
+
+// measureThroughput sets r's density throughput (m.LogProb on x) and sampling throughput
+// (m.Sample of points points), each timed after a first call that compiles its graph.
+func measureThroughput(r *Result, m *flowkit.Model, x [][]float64, points int) error {
+	if _, err := m.LogProb(x, nil); err != nil {
+		return fmt.Errorf("bench %s: density: %w", r.Name, err)
+	}
+	start := time.Now()
+	if _, err := m.LogProb(x, nil); err != nil {
+		return err
+	}
+	r.DensityPerSec = float64(len(x)) / time.Since(start).Seconds()
+	if _, _, err := m.Sample(points, nil); err != nil {
+		return fmt.Errorf("bench %s: sampling: %w", r.Name, err)
+	}
+	start = time.Now()
+	if _, _, err := m.Sample(points, nil); err != nil {
+		return err
+	}
+	r.SamplesPerSec = float64(points) / time.Since(start).Seconds()
+	return nil
 }
