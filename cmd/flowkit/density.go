@@ -117,16 +117,7 @@ func gridLogProb(l *loaded, g viz.Grid2D) ([]float64, error) {
 // floatList is a flag of comma-separated numbers.
 type floatList []float64
 
-func (l *floatList) String() string {
-	if l == nil {
-		return ""
-	}
-	s := make([]string, len(*l))
-	for i, v := range *l {
-		s[i] = fmt.Sprint(v)
-	}
-	return strings.Join(s, ",")
-}
+func (l *floatList) String() string { return joinList(l) }
 
 func (l *floatList) Set(v string) error {
 	var out []float64

@@ -221,7 +221,10 @@ func setFlags(fs *flag.FlagSet) map[string]bool {
 // intList is a flag of comma-separated positive integers, e.g. -hidden 64,64.
 type intList []int
 
-func (l *intList) String() string {
+func (l *intList) String() string { return joinList(l) }
+
+// joinList formats a list flag's values comma-separated ("" for a nil flag).
+func joinList[T int | float64, L ~[]T](l *L) string {
 	if l == nil {
 		return ""
 	}

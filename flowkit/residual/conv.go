@@ -90,20 +90,12 @@ func (c *Conv) Build(s *model.Scope, x, cond *Node) Residual {
 	g, dt := x.Graph(), x.DType()
 	dims := x.Shape().Dimensions
 	H, W, C := dims[1], dims[2], dims[3]
-	scale := c.InitScale
-	if scale == 0 {
-		scale = 1
-	}
 	r := &convResidual{act: c.Activation}
 	in := C
 	widths := append(append([]int{}, c.Hidden...), C)
 	for i, out := range widths {
 		ls := s.At("layer_%d", i)
-		ws := ls
-		if scale != 1 {
-			base := ls.Initializer()
-			ws = ls.WithInitializer(func(g *Graph, shape shapes.Shape) *Node { return MulScalar(base(g, shape), scale) })
-		}
+		ws := scaledInit(ls, c.InitScale)
 		kVar := ws.VariableWithShape("kernel", shapes.Make(dt, ks[i], ks[i], in, out))
 		k := c.SpectralNorm.normalize(ls, "kernel", kVar.NodeValue(g), convOp{}, []int{1, H, W, in})
 		b := ls.WithInitializer(initializer.Zero).VariableWithShape("biases", shapes.Make(dt, out)).NodeValue(g)

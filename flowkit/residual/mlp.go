@@ -68,20 +68,12 @@ func (m *MLP) Build(s *model.Scope, x, cond *Node) Residual {
 	}
 	g, dt := x.Graph(), x.DType()
 	D := x.Shape().Dimensions[x.Rank()-1]
-	scale := m.InitScale
-	if scale == 0 {
-		scale = 1
-	}
 	r := &mlpResidual{act: m.Activation}
 	in := D
 	widths := append(append([]int{}, m.Hidden...), D)
 	for i, out := range widths {
 		ls := s.At("layer_%d", i)
-		ws := ls
-		if scale != 1 {
-			base := ls.Initializer()
-			ws = ls.WithInitializer(func(g *Graph, shape shapes.Shape) *Node { return MulScalar(base(g, shape), scale) })
-		}
+		ws := scaledInit(ls, m.InitScale)
 		wVar := ws.VariableWithShape("weights", shapes.Make(dt, in, out))
 		w := m.SpectralNorm.normalize(ls, "weights", wVar.NodeValue(g), denseOp{}, []int{1, in})
 		b := ls.WithInitializer(initializer.Zero).VariableWithShape("biases", shapes.Make(dt, out)).NodeValue(g)
@@ -198,4 +190,14 @@ func (l *mlpLin) LowRankCore() (*Node, error) {
 	c := Dot(l.r.wts[0], l.r.wts[1]).Product() // W_1ᵀ W_2ᵀ, [k, k]
 	d := dropProbeAxis(l.deriv[0])             // φ'(pre) [batch, k]
 	return Mul(InsertAxes(d, 2), InsertAxes(c, 0)), nil
+}
+
+// scaledInit returns s with its initializer's values multiplied by scale (0 or 1: s unchanged),
+// for the weights of a residual branch started larger or smaller than the default.
+func scaledInit(s *model.Scope, scale float64) *model.Scope {
+	if scale == 0 || scale == 1 {
+		return s
+	}
+	base := s.Initializer()
+	return s.WithInitializer(func(g *Graph, shape shapes.Shape) *Node { return MulScalar(base(g, shape), scale) })
 }
