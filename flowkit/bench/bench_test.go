@@ -62,7 +62,7 @@ func TestMeasureReportsFiguresAndTable(t *testing.T) {
 		t.Errorf("test NLL after 20 steps %g, want below the untrained 2.84", r.TestNLL)
 	}
 	md := bench.Markdown([]bench.Result{r})
-	for _, want := range []string{"| realnvp |", "~200", "GoMLX v0.28.6", "(20 steps)"} {
+	for _, want := range []string{"| realnvp |", "~200", "GoMLX " + bench.GoMLXVersion(), "(20 steps)"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("table lacks %q:\n%s", want, md)
 		}

@@ -3,6 +3,7 @@ package bench
 import (
 	"fmt"
 	"runtime"
+	"runtime/debug"
 	"time"
 
 	"github.com/flowkit/flowkit/flowkit"
@@ -47,8 +48,35 @@ type Result struct {
 	When                       time.Time
 }
 
-// GoMLXVersion is the GoMLX release flowkit is built against (go.mod pins it).
-const GoMLXVersion = "v0.28.6"
+// pinnedGoMLX is what go.mod requires (TestPinnedGoMLXIsGoMod keeps the two equal): the answer
+// of GoMLXVersion in builds without dependency information, such as test binaries.
+const pinnedGoMLX = "v0.28.6 (compute v0.1.5)"
+
+// GoMLXVersion returns the versions of GoMLX and of its compute module this program was built
+// with, e.g. "v0.28.6 (compute v0.1.5)": from the build information where the build carries it
+// (go run, go build), else the versions go.mod pins.
+func GoMLXVersion() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return pinnedGoMLX
+	}
+	version := func(path string) string {
+		for _, d := range bi.Deps {
+			if d.Path == path {
+				if d.Replace != nil && d.Replace.Version != "" {
+					return d.Replace.Version
+				}
+				return d.Version
+			}
+		}
+		return ""
+	}
+	g, c := version("github.com/gomlx/gomlx"), version("github.com/gomlx/compute")
+	if g == "" || c == "" {
+		return pinnedGoMLX
+	}
+	return g + " (compute " + c + ")"
+}
 
 // Measure runs cfg's measurements.
 func Measure(cfg Config, o Options) (Result, error) {
@@ -119,7 +147,7 @@ func newResult(cfg Config) (Result, error) {
 		return Result{}, err
 	}
 	return Result{
-		Name: cfg.Name, Description: cfg.Description, Backend: backend.Name(b), GoMLX: GoMLXVersion,
+		Name: cfg.Name, Description: cfg.Description, Backend: backend.Name(b), GoMLX: GoMLXVersion(),
 		GoVersion: runtime.Version(), CPUs: runtime.NumCPU(),
 		Peer: cfg.Peer, PeerDensity: cfg.PeerDensity, PeerNLL: cfg.PeerNLL, PeerText: cfg.PeerText,
 		When: time.Now().UTC(),
