@@ -45,9 +45,7 @@ func newTrainStep(tb testing.TB, flow *flowkit.Flow, data [][]float64, batch int
 	})
 	exec, err := model.NewExec(m.Backend, m.Store, func(s *model.Scope, x, lr *Node) []*Node {
 		g := x.Graph()
-		if !unmarked {
-			s.Store().SetTraining(g, true)
-		}
+		s.Store().SetTraining(g, true)
 		loss := Neg(ReduceAllMean(m.Flow.LogProb(flowkit.FlowScope(s), x, nil)))
 		grads := s.BuildTrainableVariablesGradientsGraph(loss)
 		sq := ScalarZero(g, loss.DType())
@@ -95,19 +93,6 @@ func (t *trainStep) run(tb testing.TB) float64 {
 		o.FinalizeAll()
 	}
 	return loss
-}
-
-// unmarked, set by BenchmarkTrainRealNVPUnmarked, leaves the training graph unmarked
-// (model.Store.SetTraining not called), as fit.MLE does at the time of writing.
-var unmarked bool
-
-// BenchmarkTrainRealNVPUnmarked is BenchmarkTrainRealNVP with a training graph that is not
-// marked as such: the conditioners then use GoMLX's fused dense op with the plain ops beside it
-// for the gradient.
-func BenchmarkTrainRealNVPUnmarked(b *testing.B) {
-	unmarked = true
-	defer func() { unmarked = false }()
-	benchTrain(b, coupling.Normal(coupling.RealNVP(2, 8, 64, 64), 2))
 }
 
 func moons(tb testing.TB, n int) [][]float64 {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/flowkit/flowkit/flowkit"
-	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // the graph package is written dot-imported, as in GoMLX.
 	"github.com/gomlx/gomlx/ml/layers/activation"
@@ -35,17 +34,16 @@ func checkDense(who string, x *Node, out int) (in int) {
 // denseLayer is y = act(x W + b). zeroW starts the weights at zero; bias, when not nil, gives the
 // biases' initial values, repeated to fill [out] (nil: zeros).
 //
-// How it is computed depends on the graph, for speed on the pure-Go backend (measured with
-// coupling's benchmarks, RealNVP 8 couplings, MLP 2x64, batch 512):
-//
-//   - in graphs marked as training (model.Store.SetTraining), plain ops: a matmul whose gradient
-//     avoids transposes (flowkit.MatMulLast), a bias add and, for ReLU, x·[x > 0] (see relu).
-//     GoMLX's fused dense op would keep a decomposed copy of itself for its gradient, so the
-//     forward pass would run twice: a training step took 2.2x the CPU time with it;
-//   - in other graphs (density evaluation, sampling), GoMLX's fused dense op: one op for the
-//     matmul, bias and activation, about 1.3x faster density evaluation. Gradients taken
-//     through such a graph are exact: they come from the plain ops, which then run besides the
-//     fused one (the forward pass costs one more fused op per layer): mark training graphs.
+// It is written with plain ops, chosen for speed on the pure-Go backend: a matmul whose gradient
+// avoids transposes (flowkit.MatMulLast), a bias add and, for ReLU, x·[x > 0] (see relu).
+// GoMLX's fused dense op is not used, in any graph: in a training graph it keeps a decomposed
+// copy of itself for the gradient, so the forward pass runs twice (a RealNVP training step took
+// 2.2x the CPU time with it), and in density evaluation it was slower too on GoMLX v0.28.6:
+// RealNVP (8 couplings, MLP 2x64) scored 29k, 37k, 42k and 40k points/s on batches of 256, 1024,
+// 4096 and 10,000 points with it against 39k, 65k, 61k and 98k without (GOMLX_FUSION=0 against
+// the default, `go test -bench LogProbRealNVP ./flowkit/coupling/`, idle 2-core machine): its
+// product runs in the backend's single-threaded small-matrix kernel even where the plain
+// product reaches the packed one.
 func denseLayer(s *model.Scope, who string, x *Node, out int, act activation.Type, zeroW bool, bias []float64) *Node {
 	in := checkDense(who, x, out)
 	g, dt := x.Graph(), x.DType()
@@ -59,22 +57,12 @@ func denseLayer(s *model.Scope, who string, x *Node, out int, act activation.Typ
 		binit = repeatInit(bias)
 	}
 	b := s.WithInitializer(binit).VariableWithShape("biases", shapes.Make(dt, out)).NodeValue(g)
-	plain := func() *Node {
-		y := flowkit.MatMulLast(x, w)
-		y = Add(y, ExpandLeftToRank(b, y.Rank()))
-		if act == activation.TypeRelu {
-			return relu(y)
-		}
-		return activation.Apply(act, y)
+	y := flowkit.MatMulLast(x, w)
+	y = Add(y, ExpandLeftToRank(b, y.Rank()))
+	if act == activation.TypeRelu {
+		return relu(y)
 	}
-	if s.IsTraining(g) || (act != activation.TypeNone && act != activation.TypeRelu) {
-		return plain()
-	}
-	// The fused op, with the plain ops as the decomposed form its gradient uses.
-	y, _ := InternalFusedOpCaller(func() *Node {
-		return BackendFusedDense(x, w, b, compute.DenseConfig{Activation: act.ToBackend(), WeightLayout: compute.DenseLayoutInputOutputs})
-	}, plain, true)
-	return y
+	return activation.Apply(act, y)
 }
 
 // relu is max(x, 0) written as x·[x > 0]. GoMLX's Relu is Max(x, 0), whose gradient costs five

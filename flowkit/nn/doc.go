@@ -8,9 +8,8 @@
 // identity map, the initialisation RealNVP, Glow and NSF use; OutBias sets the constant the
 // network then starts at (a transformer's identity parameters).
 //
-// The layers are written for speed on GoMLX's pure-Go backend, and choose their ops by graph:
-// graphs marked as training (model.Store.SetTraining) use plain ops with cheap gradients (ReLU as
-// x·[x > 0], matmuls through flowkit.MatMulLast), other graphs GoMLX's fused dense op. Both give
-// the same values and gradients. Convolutions are image patches times the kernel (one matmul),
+// The layers are written for speed on GoMLX's pure-Go backend: plain ops with cheap gradients
+// (ReLU as x·[x > 0], matmuls through flowkit.MatMulLast), in training and evaluation graphs
+// alike (GoMLX's fused dense op measured slower in both; see Dense). Convolutions are image patches times the kernel (one matmul),
 // which also avoids the backend's convolution op (see CNN).
 package nn

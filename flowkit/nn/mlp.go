@@ -36,8 +36,8 @@ type MLP struct {
 // have zero features when cond is given (the network then sees cond only). Layer i's variables
 // live under the sub-scope "layer_<i>" of s; the output layer under "out".
 //
-// The layers are plain matmul, bias-add and activation ops (see Dense for GoMLX's fused op):
-// faster to train on the pure-Go backend.
+// The layers are plain matmul, bias-add and activation ops (see Dense for why not GoMLX's fused
+// dense op): faster on the pure-Go backend.
 func (m MLP) Apply(s *model.Scope, x, cond *Node, out int) *Node {
 	x = WithCond("nn.MLP", x, cond)
 	if x.Shape().Dimensions[x.Rank()-1] == 0 {
