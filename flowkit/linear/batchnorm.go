@@ -49,9 +49,11 @@ const (
 // Variables: "log_gamma" and "beta" (trainable, [C], starting at 0), "running_mean" (0),
 // "running_var" (1) and "running_count" (0), non-trainable and saved with the checkpoint.
 //
-// Note: flowkit/fit does not mark its training graph with SetTraining; under fit.MLE use
-// Mode: BatchNormTrain (and switch to a BatchNormEval copy of the flow, or BatchNormAuto, to
-// evaluate), or have the trainer call s.Store().SetTraining(g, true).
+// fit.MLE marks its training step graph with SetTraining, so under it the default BatchNormAuto
+// trains with batch statistics and evaluates with the running averages; a hand-written trainer
+// should call s.Store().SetTraining(g, true) in its step graph likewise. fit.ReverseKL does not
+// mark its graph (a teacher scored inside it must run as in evaluation); its student runs the
+// generative direction, which uses the running averages in any graph.
 type BatchNorm struct {
 	// Mode chooses batch or running statistics (default BatchNormAuto).
 	Mode BatchNormMode
