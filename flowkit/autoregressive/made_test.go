@@ -96,9 +96,10 @@ func TestMADEMasks(t *testing.T) {
 }
 
 // TestMADEConditionAndInit: a fresh MADE outputs OutputBias (zero output weights), and cond
-// reaches every output, even the first dimension's (which sees no input). The initial weights
-// are seeded: with random ones, all hidden units feeding the first dimension could be dead
-// ReLUs for one example (it failed once in CI that way); the check looks at every example.
+// reaches every output, even the first dimension's (which sees no input). The check failed
+// once in CI with unseeded initial weights and only the first example looked at; a likely
+// cause is that every hidden unit feeding that example's first dimension was a dead ReLU, so
+// the weights are now seeded and every example is looked at.
 func TestMADEConditionAndInit(t *testing.T) {
 	made := &autoregressive.MADE{Hidden: []int{8}, Params: 2, OutputBias: []float64{0.5, -1}}
 	store := model.NewStore()

@@ -10,6 +10,7 @@
 //
 // The layers are written for speed on GoMLX's pure-Go backend: plain ops with cheap gradients
 // (ReLU as x·[x > 0], matmuls through flowkit.MatMulLast), in training and evaluation graphs
-// alike (GoMLX's fused dense op measured slower in both; see Dense). Convolutions are image patches times the kernel (one matmul),
-// which also avoids the backend's convolution op (see CNN).
+// alike (GoMLX's fused dense op measured slower in both; see Dense). Convolutions are image
+// patches times the kernel (one matmul), which also avoids the backend's convolution op (see
+// CNN).
 package nn
